@@ -1,0 +1,62 @@
+"""The one exception tree: adapters translate library errors into these."""
+
+from __future__ import annotations
+
+
+class MailbotError(Exception):
+    """Base of every error mailbot raises on purpose."""
+
+
+class ConfigError(MailbotError):
+    """The configuration is missing, unreadable or invalid."""
+
+    def __init__(self, file: str, key: str | None, problem: str) -> None:
+        self.file = file
+        self.key = key
+        self.problem = problem
+        where = f"{file}: {key}" if key else file
+        super().__init__(f"{where}: {problem}")
+
+
+class StoreError(MailbotError):
+    """The case store could not be read or written."""
+
+
+class StoreLockedError(StoreError):
+    """Another process owns the data directory."""
+
+
+class StoreCorruptError(StoreError):
+    """A store file cannot be parsed."""
+
+
+class MailParseError(MailbotError):
+    """A message could not be parsed at all."""
+
+
+class TemplateError(MailbotError):
+    """A template is missing or failed to render."""
+
+
+class ImapError(MailbotError):
+    """The IMAP server failed or refused an operation."""
+
+
+class ImapAuthError(ImapError):
+    """The IMAP server rejected the credentials."""
+
+
+class SmtpError(MailbotError):
+    """Sending mail failed."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class SmtpAuthError(SmtpError):
+    """The SMTP server rejected the credentials."""
+
+
+class ProcedureError(MailbotError):
+    """The procedure does not allow this step; the message says why."""

@@ -1,0 +1,184 @@
+"""Value types shared by the core and the adapters: mail in, cases, effects, mail out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# --- mail as it arrives -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FetchedMessage:
+    """One message as the IMAP adapter fetched it."""
+
+    uid: int
+    raw: bytes
+    size: int
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """An attachment; `filename` is the sender's name for it, metadata only, never a path."""
+
+    filename: str | None
+    content_type: str
+    payload: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class InboundMail:
+    """A parsed message. Header values are decoded text; addresses are lower-cased."""
+
+    message_id: str  # without angle brackets; synthetic from the hash when missing
+    from_addr: str
+    from_name: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    subject: str
+    date: datetime | None
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    text: str  # plain text; HTML-only mail converted to readable text
+    headers: tuple[tuple[str, str], ...]  # every header, in order, names as written
+    attachments: tuple[Attachment, ...] = ()
+    defects: tuple[str, ...] = ()
+    sha256: str = ""  # of the raw bytes
+    html: str | None = None
+
+    def header(self, name: str) -> str | None:
+        """The first header of that name (case-insensitive), or None."""
+        name = name.lower()
+        return next((v for k, v in self.headers if k.lower() == name), None)
+
+    def header_all(self, name: str) -> tuple[str, ...]:
+        name = name.lower()
+        return tuple(v for k, v in self.headers if k.lower() == name)
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        return self.to + self.cc
+
+
+# --- the case file ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class AttachmentRecord:
+    stored_name: str  # generated, inside the data dir
+    original_name: str | None  # as the sender wrote it; metadata only
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    """One mail in a case's timeline, in or out."""
+
+    message_id: str
+    direction: str  # "in" | "out"
+    from_addr: str
+    to: tuple[str, ...]
+    subject: str
+    at: datetime
+    text: str
+    sha256: str | None = None  # raw .eml kept under this name (inbound)
+    attachments: tuple[AttachmentRecord, ...] = ()
+    kind: str = "mail"  # mail | note | auto
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    actor: str
+    action: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Deadline:
+    name: str
+    due: datetime
+    met_at: datetime | None = None
+    reminded_at: datetime | None = None
+    escalated_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    track: str  # direct | mediation | formal
+    stage: str
+    status: str  # open | closed
+    complainant: Party
+    received_at: datetime
+    language: str
+    contact: str | None = None  # staff e-mail address
+    respondent: Party | None = None
+    closed_at: datetime | None = None
+    deadlines: tuple[Deadline, ...] = ()
+    messages: tuple[MessageRecord, ...] = ()
+    events: tuple[Event, ...] = ()
+
+    def message_ids(self) -> frozenset[str]:
+        return frozenset(m.message_id for m in self.messages)
+
+
+# --- what the core asks the edges to do ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendMail:
+    """Queue a mail from a template. `to` is a role (complainant, contacts, co-owners,
+    committee, chair, staff-sender) or an e-mail address; the service resolves roles."""
+
+    template: str
+    to: str
+    auto_submitted: str | None = "auto-generated"  # auto-replied | auto-generated | None
+    in_reply_to: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SetDeadline:
+    name: str
+    due: datetime
+
+
+@dataclass(frozen=True)
+class CancelDeadline:
+    name: str
+
+
+Effect = SendMail | SetDeadline | CancelDeadline
+
+
+# --- mail as it leaves --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboundMail:
+    """A composed mail in the outbox; `message_id` is stable across retries."""
+
+    message_id: str
+    case_id: str | None
+    sender: str
+    to: str
+    subject: str
+    text: str
+    created_at: datetime
+    headers: tuple[tuple[str, str], ...] = ()
+    html: str | None = None
+    status: str = "pending"  # pending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    sent_at: datetime | None = None

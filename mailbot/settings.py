@@ -1,0 +1,180 @@
+"""Frozen settings types: what the rest of mailbot receives once config is loaded."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from types import MappingProxyType
+
+SECURITY_MODES = ("tls", "starttls", "none")
+LANGUAGES = ("nl", "en")
+STAFF_ROLES = ("contact", "co-owner")
+COMMITTEE_ROLES = ("chair", "member")
+TERM_UNITS = ("working_days", "days", "weeks", "months", "years")
+DEADLINE_NAMES = (
+    "direct.response",
+    "direct.resolution",
+    "mediation.meeting",
+    "mediation.outcome",
+    "formal.acknowledgement",
+    "formal.decision",
+    "formal.registered_post",
+    "formal.evaluation",
+    "retention",
+)
+DEFAULT_TERMS = {
+    "direct.response": "1 working day",
+    "direct.resolution": "5 working days",
+    "mediation.meeting": "10 working days",
+    "mediation.outcome": "4 weeks",
+    "formal.acknowledgement": "5 working days",
+    "formal.decision": "4 weeks",
+    "formal.registered_post": "2 working days",
+    "formal.evaluation": "10 working days",
+    "retention": "2 years",
+}
+
+
+@dataclass(frozen=True)
+class Term:
+    """A length of time as the procedure counts it, e.g. 5 working days."""
+
+    amount: int
+    unit: str  # one of TERM_UNITS
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit.replace('_', ' ')}"
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str
+    language: str = "nl"
+    timezone: str = "Europe/Amsterdam"
+    holiday_country: str = "NL"
+    closed_days: tuple[date, ...] = ()
+    good_friday_is_working_day: bool = True
+    case_prefix: str = "KL"
+    templates_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    host: str
+    username: str
+    password: str = field(repr=False)
+    port: int = 993
+    security: str = "tls"
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    quarantine_folder: str = "Quarantine"
+    idle: bool = True
+    poll_seconds: int = 60
+    batch_size: int = 100
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    security: str = "starttls"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class Addresses:
+    complaints: str
+    committee: str
+    operator: str | None = None
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    name: str
+    email: str
+    alias: str
+    roles: tuple[str, ...] = ("contact",)
+
+    @property
+    def is_contact(self) -> bool:
+        return "contact" in self.roles
+
+    @property
+    def is_co_owner(self) -> bool:
+        return "co-owner" in self.roles
+
+
+@dataclass(frozen=True)
+class CommitteeMember:
+    name: str
+    email: str
+    role: str = "member"
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    start: time = time(8, 30)
+    end: time = time(17, 30)
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    trusted_authserv_id: str | None = None
+    max_message_bytes: int = 26_214_400
+    max_auto_replies_per_sender_per_day: int = 3
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    data_dir: Path
+    retention: Term = Term(2, "years")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything mailbot was configured with; built once by `config.load_config`."""
+
+    source: Path
+    organisation: Organisation
+    imap: ImapSettings
+    smtp: SmtpSettings
+    addresses: Addresses
+    staff: tuple[StaffMember, ...]
+    committee: tuple[CommitteeMember, ...]
+    storage: StorageSettings
+    deadlines: Mapping[str, Term] = field(default_factory=lambda: MappingProxyType({}))
+    business_hours: BusinessHours = BusinessHours()
+    security: SecuritySettings = SecuritySettings()
+    warnings: tuple[str, ...] = ()
+
+    def staff_member(self, email: str) -> StaffMember | None:
+        email = email.lower()
+        return next((s for s in self.staff if s.email.lower() == email), None)
+
+    def staff_by_alias(self, alias: str) -> StaffMember | None:
+        alias = alias.lower()
+        return next((s for s in self.staff if s.alias.lower() == alias), None)
+
+    def committee_member(self, email: str) -> CommitteeMember | None:
+        email = email.lower()
+        return next((c for c in self.committee if c.email.lower() == email), None)
+
+    @property
+    def contacts(self) -> tuple[StaffMember, ...]:
+        return tuple(s for s in self.staff if s.is_contact)
+
+    @property
+    def co_owners(self) -> tuple[StaffMember, ...]:
+        return tuple(s for s in self.staff if s.is_co_owner)
+
+    @property
+    def chair(self) -> CommitteeMember | None:
+        return next((c for c in self.committee if c.role == "chair"), None)
+
+    def own_addresses(self) -> frozenset[str]:
+        return frozenset(a.lower() for a in (self.addresses.complaints, self.addresses.committee))
