@@ -1,0 +1,87 @@
+"""Templates: every one renders in nl and en with StrictUndefined; operator overrides win."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from mailbot.errors import TemplateError
+from mailbot.model import SendMail
+from mailbot.outgoing import build_mails
+from mailbot.render import Renderer
+from mailbot.samples import TEMPLATES, sample_case, sample_effect
+from support import make_settings
+
+NOW = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("track", ["direct", "formal"])
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_every_template_renders(tmp_path: Path, name: str, lang: str, track: str) -> None:
+    settings = make_settings(tmp_path)
+    case = replace(sample_case(track=track), language=lang)
+    effect = replace(sample_effect(name), to="complainant")
+    [mail] = build_mails(effect, case, case.messages[0], settings, Renderer(), NOW)
+    assert "[KL-2026-0042]" in mail.subject
+    assert mail.text.strip()
+    assert "{{" not in mail.text and "{%" not in mail.text
+
+
+def test_shipped_templates_are_exactly_the_catalogue() -> None:
+    names = Renderer().template_names()
+    assert names == sorted((lang, n) for lang in ("nl", "en") for n in TEMPLATES)
+
+
+def test_acknowledgement_reads_as_a_dutch_office_letter(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    case = sample_case()
+    [mail] = build_mails(
+        SendMail("acknowledgement", "complainant"), case, case.messages[0], settings, Renderer(), NOW
+    )
+    assert mail.subject == "Ontvangstbevestiging van uw klacht [KL-2026-0042]"
+    assert "Geachte Jan Jansen," in mail.text
+    assert "maandag 16 maart 2026 om 10:30" in mail.text  # 09:30 UTC in Amsterdam, Dutch
+    assert "binnen 1 werkdag" in mail.text
+    assert "Voorbeeld Training & Coaching" in mail.text  # plain text: no HTML escaping
+
+
+def test_a_missing_variable_is_an_error_not_an_empty_string(tmp_path: Path) -> None:
+    override = tmp_path / "mine"
+    (override / "nl").mkdir(parents=True)
+    (override / "nl" / "acknowledgement.txt.j2").write_text(
+        "{% set subject %}Klacht {{ case.id }}{% endset %}Beste {{ case.nonexistent }}"
+    )
+    with pytest.raises(TemplateError, match="nonexistent"):
+        Renderer(override).render("acknowledgement", "nl", {"case": {"id": "KL-2026-0001"}})
+
+
+def test_operator_templates_override_file_by_file(tmp_path: Path) -> None:
+    override = tmp_path / "mine"
+    (override / "nl").mkdir(parents=True)
+    (override / "nl" / "acknowledgement.txt.j2").write_text(
+        "{% set subject %}Eigen onderwerp{% endset %}Eigen tekst"
+    )
+    renderer = Renderer(override)
+    assert renderer.render("acknowledgement", "nl", {}).text == "Eigen tekst\n"
+    ctx = {"case": {"id": "KL-1"}, "alert": {"title": "t", "detail": "d", "action": ""}}
+    assert "mailbot: t" == renderer.render("operator_alert", "nl", {**ctx, "org": {"name": "x"}}).subject
+
+
+def test_a_template_without_subject_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "nl").mkdir()
+    (tmp_path / "nl" / "acknowledgement.txt.j2").write_text("Geen onderwerp")
+    with pytest.raises(TemplateError, match="sets no subject"):
+        Renderer(tmp_path).render("acknowledgement", "nl", {})
+
+
+def test_mail_text_is_never_compiled_as_a_template(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    case = sample_case()
+    hostile = replace(case.messages[0], text="{{ 7 * 7 }} {% raw %}", subject="{{ org }}")
+    [mail] = build_mails(SendMail("new_case", "anna@example.nl"), case, hostile, settings, Renderer(), NOW)
+    assert "{{ 7 * 7 }} {% raw %}" in mail.text
+    assert "49" not in mail.text
