@@ -1,0 +1,331 @@
+"""The IMAP mailbox adapter: the only importer of imapclient; every failure becomes an ImapError."""
+
+from __future__ import annotations
+
+import logging
+import select
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from types import TracebackType
+
+from imapclient import DELETED, IMAPClient
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+
+from mailbot.errors import ImapAuthError, ImapError
+from mailbot.model import FetchedMessage
+from mailbot.settings import ImapSettings
+
+log = logging.getLogger(__name__)
+
+WAIT_SLICE = 0.5  # seconds; the longest a wait goes without looking at should_stop
+_ACTIVITY = frozenset({b"EXISTS", b"RECENT", b"EXPUNGE", b"FETCH", b"VANISHED"})
+
+
+class ImapMailbox:
+    """One IMAP connection to the configured mailbox, with its folder selected."""
+
+    def __init__(self, settings: ImapSettings) -> None:
+        self._settings = settings
+        self._client: IMAPClient | None = None
+        self._capabilities: frozenset[str] = frozenset()
+        self._uidvalidity: int | None = None
+        self._pause = threading.Event()  # never set: waited on for a bounded time only
+
+    # --- connection -------------------------------------------------------------------------
+
+    def connect(self) -> None:
+        """Connect, log in, create the processed and quarantine folders, select the folder."""
+        self.close()
+        with self._translated("connect"):
+            self._client = client = self._open()
+            try:
+                if self._settings.security == "starttls":
+                    client.starttls(ssl.create_default_context())
+                self._login(client)
+                self._capabilities = frozenset(_text(cap).upper() for cap in client.capabilities())
+                self._ensure_folders(client)
+                self._select(client, self._settings.folder)
+            except BaseException:
+                self.close()
+                raise
+        log.info(
+            "imap connected host=%s user=%s folder=%s",
+            self._settings.host,
+            self._settings.username,
+            self._settings.folder,
+        )
+
+    def close(self) -> None:
+        """Log out quietly; never raises."""
+        client, self._client = self._client, None
+        self._capabilities, self._uidvalidity = frozenset(), None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except Exception:  # the connection may already be gone
+            try:
+                client.shutdown()
+            except Exception as exc:
+                log.debug("imap shutdown after failed logout: %s", exc)
+
+    def __enter__(self) -> ImapMailbox:
+        self.connect()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """The server's capabilities after login, upper-case (e.g. "MOVE", "IDLE")."""
+        return self._capabilities
+
+    @property
+    def uidvalidity(self) -> int:
+        if self._uidvalidity is None:
+            raise ImapError("not connected to an IMAP server")
+        return self._uidvalidity
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def pending_uids(self) -> list[int]:
+        """UIDs in the selected folder that are not flagged \\Deleted, ascending."""
+        with self._op("search") as client:
+            client.noop()  # Dovecot searches its last synced view: sync with others' changes first
+            return sorted(int(uid) for uid in client.search(["NOT", "DELETED"]))
+
+    def sizes(self, uids: Sequence[int]) -> dict[int, int]:
+        """RFC822.SIZE of each message that still exists, without fetching bodies."""
+        wanted = _unique(uids)
+        if not wanted:
+            return {}
+        with self._op("fetch sizes") as client:
+            data = client.fetch(wanted, ["RFC822.SIZE"])
+        return {uid: int(data[uid][b"RFC822.SIZE"]) for uid in wanted if uid in data}
+
+    def fetch(self, uids: Sequence[int]) -> list[FetchedMessage]:
+        """The raw messages, fetched with BODY.PEEK[] (they stay unseen), in the order asked."""
+        wanted = _unique(uids)
+        if not wanted:
+            return []
+        with self._op("fetch") as client:
+            data = client.fetch(wanted, ["BODY.PEEK[]", "RFC822.SIZE"])
+        return [msg for uid in wanted if (msg := _fetched(uid, data.get(uid))) is not None]
+
+    # --- changing ---------------------------------------------------------------------------
+
+    def move(self, uids: Sequence[int], folder: str) -> None:
+        """Move messages out of the selected folder; never a bare EXPUNGE, never deletion."""
+        wanted = _unique(uids)
+        if not wanted:
+            return
+        with self._op(f"move to {folder!r}") as client:
+            if "MOVE" in self.capabilities:
+                client.move(wanted, folder)
+            else:
+                self._copy_and_expunge(client, wanted, folder)
+
+    def append(self, folder: str, raw: bytes) -> None:
+        """Add a message to a folder (which must exist)."""
+        with self._op(f"append to {folder!r}") as client:
+            client.append(folder, raw)
+
+    def delete_message_ids(self, folder: str, message_ids: Iterable[str]) -> int:
+        """Delete the messages with these Message-IDs from a folder (retention); the count."""
+        wanted = sorted({_bracketed(mid) for mid in message_ids if mid.strip("<> \t")})
+        if not wanted:
+            return 0
+        with self._op(f"delete from {folder!r}") as client:
+            if not client.folder_exists(folder):
+                return 0
+            client.select_folder(folder)
+            try:
+                uids = self._search_message_ids(client, wanted)
+                if uids:
+                    self._flag_and_expunge(client, uids)
+            finally:
+                self._select(client, self._settings.folder)
+        return len(uids)
+
+    # --- waiting ----------------------------------------------------------------------------
+
+    def wait_for_mail(
+        self, timeout: float, should_stop: Callable[[], bool] = lambda: False
+    ) -> bool:
+        """Wait up to `timeout` s for the server to report a change (IDLE); True if it did.
+
+        Without IDLE this only waits and returns False: the caller polls. `should_stop` is
+        checked before every slice of at most WAIT_SLICE s (with IDLE: once IDLE is running).
+        """
+        deadline = time.monotonic() + max(0.0, timeout)
+        if not (self._settings.idle and "IDLE" in self.capabilities):
+            self._pause_until(deadline, should_stop)
+            return False
+        with self._op("IDLE") as client:
+            return self._idle(client, deadline, should_stop)
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _open(self) -> IMAPClient:
+        s = self._settings
+        if s.security not in ("tls", "starttls", "none"):
+            raise ImapError(f"unknown IMAP security {s.security!r} for {s.host}")
+        use_tls = s.security == "tls"
+        context = ssl.create_default_context() if use_tls else None
+        client = IMAPClient(
+            s.host, port=s.port, ssl=use_tls, ssl_context=context, timeout=s.timeout_seconds
+        )
+        client.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return client
+
+    def _login(self, client: IMAPClient) -> None:
+        s = self._settings
+        try:
+            if (s.username + s.password).isascii():
+                client.login(s.username, s.password)
+            else:  # LOGIN is ASCII-only in imaplib; AUTHENTICATE PLAIN carries UTF-8
+                client.plain_login(s.username, s.password)
+        except LoginError as exc:
+            if isinstance(exc.__context__, IMAPClientAbortError):  # connection lost, not refused
+                raise
+            raise ImapAuthError(
+                f"IMAP server {s.host}:{s.port} refused the login of user {s.username!r}: {exc}"
+            ) from exc
+
+    def _ensure_folders(self, client: IMAPClient) -> None:
+        for folder in (self._settings.processed_folder, self._settings.quarantine_folder):
+            if not client.folder_exists(folder):
+                client.create_folder(folder)
+                log.info("imap created folder %s", folder)
+
+    def _select(self, client: IMAPClient, folder: str) -> None:
+        response = client.select_folder(folder)
+        self._uidvalidity = int(response[b"UIDVALIDITY"])
+
+    def _copy_and_expunge(self, client: IMAPClient, uids: list[int], folder: str) -> None:
+        client.copy(uids, folder)
+        self._flag_and_expunge(client, uids)
+
+    def _flag_and_expunge(self, client: IMAPClient, uids: list[int]) -> None:
+        client.add_flags(uids, [DELETED], silent=True)
+        if "UIDPLUS" in self.capabilities:
+            client.uid_expunge(uids)
+        else:
+            log.warning(
+                "imap server lacks UIDPLUS: %d message(s) left flagged \\Deleted", len(uids)
+            )
+
+    @staticmethod
+    def _search_message_ids(client: IMAPClient, message_ids: list[str]) -> list[int]:
+        found: set[int] = set()
+        for mid in message_ids:
+            charset = None if mid.isascii() else "UTF-8"
+            found.update(int(u) for u in client.search(["HEADER", "Message-ID", mid], charset))
+        return sorted(found)
+
+    def _idle(self, client: IMAPClient, deadline: float, should_stop: Callable[[], bool]) -> bool:
+        # pymap reports changes made before IDLE began only when IDLE ends: ask first
+        _, responses = client.noop()
+        if any(_is_activity(r) for r in responses):
+            return True
+        while True:
+            client.idle()
+            try:
+                readable = self._await_input(client, deadline, should_stop)
+            except BaseException:  # e.g. should_stop raised: leave IDLE, then pass it on
+                with suppress(IMAPClientError, OSError):
+                    client.idle_done()
+                raise
+            _, responses = client.idle_done()
+            if any(_is_activity(r) for r in responses):
+                return True
+            if not readable or time.monotonic() >= deadline or should_stop():
+                return False
+            # only a keep-alive ("* OK Still here"): idle again for the time that is left
+
+    def _await_input(
+        self, client: IMAPClient, deadline: float, should_stop: Callable[[], bool]
+    ) -> bool:
+        sock = client.socket()
+        if self._has_buffered_input(client, sock):
+            return True
+        while (left := deadline - time.monotonic()) > 0:
+            if should_stop():
+                return False
+            readable, _, _ = select.select([sock], [], [], min(WAIT_SLICE, left))
+            if readable:
+                return True
+        return False
+
+    def _has_buffered_input(self, client: IMAPClient, sock: socket.socket) -> bool:
+        """Whether a response already sits in a buffer where select() cannot see it."""
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return True
+        reader = getattr(getattr(client, "_imap", None), "file", None)  # imaplib's reader
+        if not hasattr(reader, "peek"):
+            return False
+        sock.setblocking(False)
+        try:
+            return bool(reader.peek(1))
+        except OSError:
+            return False
+        finally:
+            sock.settimeout(self._settings.timeout_seconds)
+
+    def _pause_until(self, deadline: float, should_stop: Callable[[], bool]) -> None:
+        while (left := deadline - time.monotonic()) > 0 and not should_stop():
+            self._pause.wait(min(WAIT_SLICE, left))
+
+    @contextmanager
+    def _op(self, what: str) -> Iterator[IMAPClient]:
+        if self._client is None:
+            raise ImapError(f"IMAP {what}: not connected to {self._settings.host}")
+        with self._translated(what):
+            yield self._client
+
+    @contextmanager
+    def _translated(self, what: str) -> Iterator[None]:
+        s = self._settings
+        try:
+            yield
+        except ImapError:
+            raise
+        except (IMAPClientError, OSError, EOFError) as exc:
+            detail = str(exc) or type(exc).__name__
+            raise ImapError(
+                f"IMAP {what} on {s.host}:{s.port} as {s.username!r} failed: {detail}"
+            ) from exc
+
+
+def _fetched(uid: int, data: dict | None) -> FetchedMessage | None:
+    body = data.get(b"BODY[]") if data else None
+    if body is None:
+        return None
+    raw = bytes(body)
+    return FetchedMessage(uid=uid, raw=raw, size=int(data.get(b"RFC822.SIZE", len(raw))))
+
+
+def _is_activity(response: tuple) -> bool:
+    return any(isinstance(item, bytes) and item.upper() in _ACTIVITY for item in response[:2])
+
+
+def _unique(uids: Iterable[int]) -> list[int]:
+    return list(dict.fromkeys(int(uid) for uid in uids))
+
+
+def _bracketed(message_id: str) -> str:
+    return f"<{message_id.strip().strip('<>')}>"
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("ascii", "replace") if isinstance(value, bytes) else value

@@ -1,0 +1,193 @@
+"""A private Dovecot IMAP server for tests: own config, own dirs, loopback, no TLS."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from mailbot.devmail import free_port
+
+MAIL_UID = 5000  # Dovecot refuses uid 0 for mail; no passwd entry is needed for this one
+_POLL = threading.Event()  # never set; waited on between readiness checks
+CANDIDATES = ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot")
+
+CONFIG = """\
+instance_name = mailbot-test-{port}
+base_dir = {root}/run
+state_dir = {root}/state
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+log_path = {root}/dovecot.log
+info_log_path = {root}/dovecot.log
+default_login_user = dovenull
+default_internal_user = dovecot
+first_valid_uid = 1000
+mail_location = maildir:{root}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {root}/users/%u
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={uid} home={root}/mail/%u
+}}
+# no auth penalty (up to 15 s per login after a failed one from the same IP)
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+"""
+
+
+def find_dovecot() -> str | None:
+    """The dovecot binary, or None when it is not installed."""
+    found = shutil.which("dovecot")
+    if found:
+        return found
+    return next((path for path in CANDIDATES if os.access(path, os.X_OK)), None)
+
+
+class DovecotServer:
+    """`dovecot -F -c CONF` in a temp dir; users live in a passwd file (added without restart)."""
+
+    def __init__(self, binary: str | None = None, port: int | None = None) -> None:
+        found = binary or find_dovecot()
+        if found is None:
+            raise FileNotFoundError("dovecot not installed: apt-get install -y dovecot-imapd")
+        self.binary = found
+        self.host = "127.0.0.1"
+        self.port = port or free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="mailbot-dovecot-"))
+        self.config_path = self.root / "dovecot.conf"
+        self.users_dir = self.root / "users"
+        self.log_path = self.root / "dovecot.log"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._prepare()
+
+    def _prepare(self) -> None:
+        self.root.chmod(0o755)  # the mail and login processes run as other users
+        mail = self.root / "mail"
+        mail.mkdir()
+        os.chown(mail, MAIL_UID, MAIL_UID)
+        self.users_dir.mkdir(mode=0o755)
+        config = CONFIG.format(root=self.root, port=self.port, uid=MAIL_UID)
+        self.config_path.write_text(config, encoding="utf-8")
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self, timeout: float = 10.0) -> None:
+        if self.running:
+            return
+        with (self.root / "stderr.log").open("ab") as stderr:
+            self._process = subprocess.Popen(
+                [self.binary, "-F", "-c", str(self.config_path)],
+                stdin=subprocess.DEVNULL,
+                stdout=stderr,
+                stderr=stderr,
+                start_new_session=True,  # its own process group: see stop()
+            )
+        self._wait_until_accepting(timeout)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            # The whole group, as systemd would: a lone master leaves its imap processes
+            # serving their clients for another 30 s, so old connections would not notice.
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout)
+
+    def restart(self) -> None:
+        """Stop (waiting until the old master has exited) and start on the same port."""
+        self.stop()
+        self._wait_until_refusing(10.0)
+        self.start()
+
+    def add_user(self, username: str, password: str) -> None:
+        """Works while running: one passwd file per user, because Dovecot looks at a
+        passwd file's mtime at most once a second and would miss a user appended just now."""
+        if any(c in username + password for c in ":/\n\r") or username.startswith("."):
+            raise ValueError(f"unusable test user name or password for {username!r}")
+        passwd = self.users_dir / username
+        passwd.write_text(f"{username}:{{PLAIN}}{password}\n", encoding="utf-8")
+        passwd.chmod(0o644)
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def log_tail(self, lines: int = 30) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def __enter__(self) -> DovecotServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.cleanup()
+
+    def _wait_until_accepting(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                raise RuntimeError(f"dovecot exited at start: {self._startup_error()}")
+            if self._accepts():
+                return
+            self._wait_for_exit(0.02)  # not listening yet; returns at once if the master died
+        self.stop()
+        raise RuntimeError(f"dovecot did not accept on port {self.port} within {timeout} s")
+
+    def _accepts(self) -> bool:
+        try:
+            with socket.create_connection((self.host, self.port), timeout=0.2):
+                return True
+        except OSError:
+            return False
+
+    def _wait_until_refusing(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self._accepts():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"port {self.port} still accepts after dovecot stopped")
+            _POLL.wait(0.02)  # bounded readiness poll
+
+    def _wait_for_exit(self, seconds: float) -> None:
+        if self._process is None:
+            return
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(seconds)
+
+    def _startup_error(self) -> str:
+        stderr = (self.root / "stderr.log").read_text(errors="replace")
+        return (stderr + "\n" + self.log_tail()).strip()
