@@ -27,7 +27,9 @@ class Recipient:
 
 
 def message_id_domain(address: str) -> str:
-    return address.rpartition("@")[2].lower() or "mailbot.invalid"
+    """The right-hand side of mailbot's Message-IDs: its own, so a person's mail from the
+    organisation's domain is never taken for mailbot's."""
+    return "mailbot." + (address.rpartition("@")[2].lower() or "invalid")
 
 
 def recipients(role: str, case: Case | None, settings: Settings) -> list[Recipient]:
@@ -67,7 +69,7 @@ def _dedupe(people: list[Recipient]) -> list[Recipient]:
 def stable_message_id(settings: Settings, *parts: str) -> str:
     """The same effect of the same trigger always gets the same Message-ID."""
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
-    return f"mailbot.{digest}@{message_id_domain(settings.addresses.complaints)}"
+    return f"{digest}@{message_id_domain(settings.addresses.complaints)}"
 
 
 def case_context(case: Case) -> dict[str, Any]:

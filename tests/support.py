@@ -25,6 +25,7 @@ def config_text(
     imap_password: str = "geheim",
     smtp_host: str = "127.0.0.1",
     smtp_port: int = 1025,
+    poll_seconds: int = 1,
     extra_imap: str = "",
 ) -> str:
     return f"""
@@ -37,7 +38,7 @@ port = {imap_port}
 security = "none"
 username = "{imap_user}"
 password = "{imap_password}"
-poll_seconds = 1
+poll_seconds = {poll_seconds}
 timeout_seconds = 10
 {extra_imap}
 

@@ -22,10 +22,18 @@ def test_a_full_case_survives_json() -> None:
         received_at=at,
         language="nl",
         respondent=Party("Anna", None),
-        deadlines=(Deadline("formal.acknowledgement", at, met_at=datetime(2026, 5, 1, tzinfo=UTC)),),
+        deadlines=(
+            Deadline("formal.acknowledgement", at, met_at=datetime(2026, 5, 1, tzinfo=UTC)),
+        ),
         messages=(
             MessageRecord(
-                "a@b", "in", "emile@example.org", ("x@y", "z@y"), "Klacht", at, "tekst \\ é",
+                "a@b",
+                "in",
+                "emile@example.org",
+                ("x@y", "z@y"),
+                "Klacht",
+                at,
+                "tekst \\ é",
                 sha256="00" * 32,
                 attachments=(AttachmentRecord("ab.bin", "../brief.pdf", "application/pdf", 3),),
             ),

@@ -31,12 +31,22 @@ def opened(track: str = "direct", email: str | None = "klant@example.org"):
 @pytest.mark.parametrize(
     ("track", "may_reply", "email", "stage", "mails"),
     [
-        ("direct", True, "klant@example.org", "acknowledged",
-         [("acknowledgement", "complainant"), ("new_case", "case-staff")]),
+        (
+            "direct",
+            True,
+            "klant@example.org",
+            "acknowledged",
+            [("acknowledgement", "complainant"), ("new_case", "case-staff")],
+        ),
         ("direct", False, "klant@example.org", "received", [("new_case", "case-staff")]),
         ("direct", True, None, "received", [("new_case", "case-staff")]),
-        ("formal", True, "klant@example.org", "received",
-         [("acknowledgement", "complainant"), ("new_case", "case-staff")]),
+        (
+            "formal",
+            True,
+            "klant@example.org",
+            "received",
+            [("acknowledgement", "complainant"), ("new_case", "case-staff")],
+        ),
     ],
 )
 def test_complaint_received(track, may_reply, email, stage, mails) -> None:

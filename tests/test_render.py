@@ -13,6 +13,7 @@ from mailbot.model import SendMail
 from mailbot.outgoing import build_mails
 from mailbot.render import Renderer
 from mailbot.samples import TEMPLATES, sample_case, sample_effect
+
 from support import make_settings
 
 NOW = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
@@ -40,7 +41,12 @@ def test_acknowledgement_reads_as_a_dutch_office_letter(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     case = sample_case()
     [mail] = build_mails(
-        SendMail("acknowledgement", "complainant"), case, case.messages[0], settings, Renderer(), NOW
+        SendMail("acknowledgement", "complainant"),
+        case,
+        case.messages[0],
+        settings,
+        Renderer(),
+        NOW,
     )
     assert mail.subject == "Ontvangstbevestiging van uw klacht [KL-2026-0042]"
     assert "Geachte Jan Jansen," in mail.text
@@ -68,7 +74,10 @@ def test_operator_templates_override_file_by_file(tmp_path: Path) -> None:
     renderer = Renderer(override)
     assert renderer.render("acknowledgement", "nl", {}).text == "Eigen tekst\n"
     ctx = {"case": {"id": "KL-1"}, "alert": {"title": "t", "detail": "d", "action": ""}}
-    assert "mailbot: t" == renderer.render("operator_alert", "nl", {**ctx, "org": {"name": "x"}}).subject
+    assert (
+        renderer.render("operator_alert", "nl", {**ctx, "org": {"name": "x"}}).subject
+        == "mailbot: t"
+    )
 
 
 def test_a_template_without_subject_is_refused(tmp_path: Path) -> None:
@@ -82,6 +91,8 @@ def test_mail_text_is_never_compiled_as_a_template(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     case = sample_case()
     hostile = replace(case.messages[0], text="{{ 7 * 7 }} {% raw %}", subject="{{ org }}")
-    [mail] = build_mails(SendMail("new_case", "anna@example.nl"), case, hostile, settings, Renderer(), NOW)
+    [mail] = build_mails(
+        SendMail("new_case", "anna@example.nl"), case, hostile, settings, Renderer(), NOW
+    )
     assert "{{ 7 * 7 }} {% raw %}" in mail.text
     assert "49" not in mail.text

@@ -53,9 +53,8 @@ def test_changes_are_kept_only_after_commit(tmp_path: Path) -> None:
 
 
 def test_second_process_is_refused_while_the_first_holds_the_lock(tmp_path: Path) -> None:
-    with Store.open(tmp_path):
-        with pytest.raises(StoreLockedError, match=f"pid {os.getpid()}"):
-            Store.open(tmp_path)
+    with Store.open(tmp_path), pytest.raises(StoreLockedError, match=f"pid {os.getpid()}"):
+        Store.open(tmp_path)
     Store.open(tmp_path).close()  # released on close
 
 

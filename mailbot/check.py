@@ -1,0 +1,91 @@
+"""`mailbot check`: every template, the data dir, IMAP login and SMTP connection, each with
+an exact verdict."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from itertools import product
+
+from mailbot.app import renderer_for
+from mailbot.errors import MailbotError
+from mailbot.imap import ImapMailbox
+from mailbot.outgoing import build_mails
+from mailbot.render import LANGUAGES
+from mailbot.samples import TEMPLATES, sample_case, sample_effect
+from mailbot.settings import Settings
+from mailbot.smtp import SmtpSender
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    what: str
+    ok: bool
+    detail: str
+
+
+def run_checks(settings: Settings) -> list[CheckResult]:
+    results = [CheckResult("config", True, str(settings.source))]
+    results += [CheckResult("warning", True, w) for w in settings.warnings]
+    results += check_templates(settings)
+    results.append(check_data_dir(settings))
+    results.append(check_imap(settings))
+    results.append(check_smtp(settings))
+    return results
+
+
+def check_templates(settings: Settings) -> list[CheckResult]:
+    try:
+        renderer = renderer_for(settings)
+    except MailbotError as exc:
+        return [CheckResult("templates", False, str(exc))]
+    now = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
+    results = []
+    for lang, track, name in product(LANGUAGES, ("direct", "formal"), TEMPLATES):
+        case = replace(sample_case(settings.organisation.case_prefix, track), language=lang)
+        try:
+            build_mails(sample_effect(name), case, case.messages[0], settings, renderer, now)
+        except MailbotError as exc:
+            results.append(CheckResult(f"template {lang}/{name} ({track})", False, str(exc)))
+    if not results:
+        count = len(TEMPLATES) * len(LANGUAGES)
+        results.append(CheckResult("templates", True, f"{count} templates render"))
+    return results
+
+
+def check_data_dir(settings: Settings) -> CheckResult:
+    path = settings.storage.data_dir
+    probe = path if path.exists() else path.parent
+    if not probe.exists():
+        return CheckResult("data dir", False, f"{path} does not exist and neither does its parent")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return CheckResult("data dir", False, f"{probe} is not writable for this user")
+    return CheckResult("data dir", True, f"{path} is writable")
+
+
+def check_imap(settings: Settings) -> CheckResult:
+    imap = settings.imap
+    try:
+        with ImapMailbox(imap) as mailbox:
+            waiting = len(mailbox.pending_uids())
+            caps = ", ".join(sorted(c for c in mailbox.capabilities if c in {"IDLE", "MOVE"}))
+    except MailbotError as exc:
+        return CheckResult("IMAP", False, str(exc))
+    return CheckResult(
+        "IMAP",
+        True,
+        f"logged in to {imap.host}:{imap.port} as {imap.username}; {waiting} message(s) in "
+        f"{imap.folder}; server offers {caps or 'neither IDLE nor MOVE'}",
+    )
+
+
+def check_smtp(settings: Settings) -> CheckResult:
+    smtp = settings.smtp
+    try:
+        with SmtpSender(smtp):
+            pass
+    except MailbotError as exc:
+        return CheckResult("SMTP", False, str(exc))
+    login = f" as {smtp.username}" if smtp.username else " (no login)"
+    return CheckResult("SMTP", True, f"connected to {smtp.host}:{smtp.port}{login}")

@@ -1,0 +1,195 @@
+"""The `mailbot` command line: argument parsing and output only; the work is elsewhere."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from mailbot import __version__
+from mailbot.app import build_app
+from mailbot.check import run_checks
+from mailbot.clock import Clock, FixedClock, SystemClock
+from mailbot.config import find_config, load_config
+from mailbot.errors import ConfigError, MailbotError
+from mailbot.runner import Daemon
+from mailbot.settings import Settings
+from mailbot.store import Store
+from mailbot.views import case_json, case_row, format_table
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger("mailbot")
+
+
+class _OneLineFormatter(logging.Formatter):
+    """One event per line, as the journal reads best; tracebacks folded onto the line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace("\n", " | ")
+
+
+def _timestamp(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 timestamp: {value!r}") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"timestamp needs an offset, e.g. {value}+01:00")
+    return moment
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mailbot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"mailbot {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-c",
+        "--config",
+        help="config file (default: $MAILBOT_CONFIG, ./mailbot.toml, /etc/mailbot/mailbot.toml)",
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    at = argparse.ArgumentParser(add_help=False)
+    at.add_argument("--at", type=_timestamp, help="act as if it were this moment (ISO 8601)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", parents=[common], help="the daemon: IMAP, deadlines, outbox")
+    sub.add_parser("check", parents=[common], help="check config, templates, IMAP and SMTP")
+    sub.add_parser("poll-once", parents=[common, at], help="handle the mailbox now, then exit")
+    cases = sub.add_parser("cases", parents=[common, at], help="list cases")
+    which = cases.add_mutually_exclusive_group()
+    which.add_argument("--open", dest="which", action="store_const", const="open")
+    which.add_argument("--overdue", dest="which", action="store_const", const="overdue")
+    which.add_argument("--all", dest="which", action="store_const", const="all")
+    cases.add_argument("--track", choices=("direct", "mediation", "formal"))
+    cases.add_argument("--json", action="store_true")
+    show = sub.add_parser("show", parents=[common, at], help="the whole timeline of one case")
+    show.add_argument("case")
+    show.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        settings = _settings(args.config)
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for warning in settings.warnings:
+        log.warning("%s", warning)
+    clock: Clock = FixedClock(args.at) if getattr(args, "at", None) else SystemClock()
+    try:
+        return COMMANDS[args.command](args, settings, clock, out)
+    except MailbotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLineFormatter("%(levelname)s %(message)s"))
+    root = logging.getLogger("mailbot")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.propagate = False
+
+
+def _settings(config: str | None) -> Settings:
+    path = find_config(config, os.environ, Path.cwd())
+    return load_config(path, os.environ)
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
+    with build_app(settings) as app:
+        daemon = Daemon(settings, app.service, clock, app.mailbox, app.sender)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: daemon.stop.set())
+        daemon.run()
+    return EXIT_OK
+
+
+def cmd_poll_once(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
+    with build_app(settings) as app, app.mailbox() as mailbox:
+        report = app.service.poll_once(mailbox, clock.now())
+        sent = app.service.flush_outbox(app.sender(), clock.now())
+        waiting = sum(1 for m in app.store.outbox() if m.status == "pending")
+    print(
+        f"fetched {report.fetched}: {report.opened} new case(s), {report.added} added to a case, "
+        f"{report.discarded} discarded, {report.quarantined} quarantined; "
+        f"sent {sent.sent}, waiting {waiting}, failed {sent.failed}",
+        file=out,
+    )
+    if sent.unreachable:
+        print(
+            f"error: SMTP server unreachable; {waiting} mail(s) wait in the outbox", file=sys.stderr
+        )
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
+    results = run_checks(settings)
+    for result in results:
+        print(f"{'ok' if result.ok else 'FAIL'}: {result.what}: {result.detail}", file=out)
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILURE
+
+
+def cmd_cases(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
+    with Store.open(settings.storage.data_dir, readonly=True) as store:
+        cases = store.cases()
+    which = args.which or "open"
+    if which == "open":
+        cases = [c for c in cases if c.status == "open"]
+    elif which == "overdue":
+        now = clock.now()
+        cases = [c for c in cases if any(_overdue(d, now) for d in c.deadlines)]
+    if args.track:
+        cases = [c for c in cases if c.track == args.track]
+    if args.json:
+        json.dump([case_json(c) for c in cases], out, ensure_ascii=False, indent=2)
+        print(file=out)
+    else:
+        header = ("CASE", "TRACK", "STAGE", "STATUS", "RECEIVED", "COMPLAINANT")
+        print(format_table(header, [case_row(c) for c in cases]), file=out)
+    return EXIT_OK
+
+
+def _overdue(deadline: object, now: datetime) -> bool:
+    due = getattr(deadline, "due", None)
+    return due is not None and getattr(deadline, "met_at", None) is None and due < now
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
+    with Store.open(settings.storage.data_dir, readonly=True) as store:
+        case = store.get_case(args.case)
+    if case is None:
+        print(f"error: no case {args.case}", file=sys.stderr)
+        return EXIT_FAILURE
+    if args.json:
+        json.dump(case_json(case), out, ensure_ascii=False, indent=2)
+        print(file=out)
+        return EXIT_OK
+    print(f"{case.id}  {case.track} / {case.stage} / {case.status}", file=out)
+    print(f"complainant: {case.complainant.name} <{case.complainant.email}>", file=out)
+    for m in case.messages:
+        arrow = "<-" if m.direction == "in" else "->"
+        print(f"{m.at.isoformat()}  {arrow} {m.from_addr} -> {', '.join(m.to)}", file=out)
+        print(f"    {m.subject}", file=out)
+    return EXIT_OK
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "check": cmd_check,
+    "poll-once": cmd_poll_once,
+    "cases": cmd_cases,
+    "show": cmd_show,
+}

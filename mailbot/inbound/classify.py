@@ -1,0 +1,33 @@
+"""Step: who wrote — a party to the case, staff, committee, or a stranger."""
+
+from __future__ import annotations
+
+from mailbot.inbound.item import InboundItem, Outcome, PipelineContext
+
+
+def sender_role(item: InboundItem, ctx: PipelineContext) -> str:
+    sender = item.mail.from_addr
+    if ctx.settings.committee_member(sender) is not None:
+        return "committee"
+    if ctx.settings.staff_member(sender) is not None:
+        return "staff"
+    case = item.case
+    if case is not None and (case.complainant.email or "").lower() == sender:
+        return "complainant"
+    return "stranger"
+
+
+def classify_sender(item: InboundItem, ctx: PipelineContext) -> Outcome | None:
+    item.sender_role = sender_role(item, ctx)
+    if item.sender_role == "stranger":
+        # Only a party to the case may add to it: a copied tag never reaches another's case.
+        item.case = None
+    committee = ctx.settings.addresses.committee.lower()
+    addressed = {a.lower() for a in item.mail.recipients}
+    addressed.update(
+        v.strip().lower()
+        for h in ("Delivered-To", "X-Original-To")
+        for v in item.mail.header_all(h)
+    )
+    item.track = "formal" if committee in addressed else "direct"
+    return None

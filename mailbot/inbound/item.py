@@ -1,0 +1,78 @@
+"""The mail travelling through the pipeline, the steps' interface, and the outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from mailbot.model import Case, InboundMail
+from mailbot.settings import Settings
+from mailbot.store import SeenRecord
+
+
+class CaseReader(Protocol):
+    """What the steps may ask of the store: reads only."""
+
+    def get_case(self, case_id: str) -> Case | None: ...
+    def case_for_message_id(self, message_id: str) -> str | None: ...
+    def seen(self, key: str) -> SeenRecord | None: ...
+
+
+@dataclass(frozen=True)
+class PipelineContext:
+    settings: Settings
+    store: CaseReader
+    now: datetime
+
+
+@dataclass
+class InboundItem:
+    """One mail and what the steps have learnt about it so far."""
+
+    mail: InboundMail
+    raw: bytes
+    dedupe_key: str = ""
+    no_reply_reason: str | None = None
+    case: Case | None = None
+    sender_role: str = "stranger"  # complainant | staff | committee | stranger
+    track: str = "direct"
+
+
+# --- outcomes: a step returns one to end the pipeline ------------------------------------
+
+
+@dataclass(frozen=True)
+class Discard:
+    """Nothing to do with this mail beyond recording that it came."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Quarantine:
+    """The mail cannot be handled; the operator must look at it."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    track: str
+    may_reply: bool
+
+
+@dataclass(frozen=True)
+class AddToCase:
+    case: Case
+    role: str  # complainant | staff | committee
+    may_reply: bool
+
+
+Outcome = Discard | Quarantine | OpenCase | AddToCase
+
+
+class Step(Protocol):
+    def __call__(self, item: InboundItem, ctx: PipelineContext) -> Outcome | None:
+        """Learn something about `item`, or end the pipeline with an outcome."""
+        ...

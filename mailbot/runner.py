@@ -1,0 +1,90 @@
+"""The daemon loop: poll (IDLE-woken), send the outbox, reconnect with backoff; never exits
+on a server failure, only when told to stop."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from mailbot.backoff import Backoff
+from mailbot.clock import Clock
+from mailbot.errors import MailbotError
+from mailbot.imap import ImapMailbox
+from mailbot.service import Sender, Service
+from mailbot.settings import Settings
+
+log = logging.getLogger("mailbot")
+
+
+class Daemon:
+    def __init__(
+        self,
+        settings: Settings,
+        service: Service,
+        clock: Clock,
+        mailbox_factory: Callable[[], ImapMailbox],
+        sender_factory: Callable[[], Sender],
+        stop: threading.Event | None = None,
+        imap_backoff: Backoff | None = None,
+    ) -> None:
+        self.settings = settings
+        self.service = service
+        self.clock = clock
+        self.mailbox_factory = mailbox_factory
+        self.sender_factory = sender_factory
+        self.stop = stop or threading.Event()
+        self._imap_backoff = imap_backoff or Backoff(initial=1.0, maximum=300.0)
+        self._smtp_backoff = Backoff(initial=5.0, maximum=600.0)
+        self._smtp_retry_at: datetime | None = None
+
+    def run(self) -> None:
+        log.info("mailbot running for %s", self.settings.organisation.name)
+        while not self.stop.is_set():
+            try:
+                self._session()
+            except MailbotError as exc:
+                delay = self._imap_backoff.next_delay()
+                log.error("%s; retrying in %.0f s", exc, delay)
+                self.stop.wait(delay)
+        log.info("mailbot stopped")
+
+    def _session(self) -> None:
+        mailbox = self.mailbox_factory()
+        mailbox.connect()
+        try:
+            log.info("connected to IMAP %s", self.settings.imap.host)
+            self._imap_backoff.reset()
+            while not self.stop.is_set():
+                self.cycle(mailbox)
+                mailbox.wait_for_mail(self._wait_seconds(), self.stop.is_set)
+        finally:
+            mailbox.close()
+
+    def cycle(self, mailbox: ImapMailbox) -> None:
+        """One round: take in what arrived, then send what is due."""
+        self.service.poll_once(mailbox, self.clock.now())
+        self.flush()
+
+    def flush(self) -> None:
+        now = self.clock.now()
+        if self._smtp_retry_at is not None and now < self._smtp_retry_at:
+            return
+        report = self.service.flush_outbox(self.sender_factory(), now)
+        if report.unreachable:
+            delay = self._smtp_backoff.next_delay()
+            self._smtp_retry_at = now + timedelta(seconds=delay)
+        else:
+            self._smtp_backoff.reset()
+            self._smtp_retry_at = None
+
+    def _wait_seconds(self) -> float:
+        wait = float(self.settings.imap.poll_seconds)
+        now = self.clock.now()
+        due = self.service.next_outbox_attempt()
+        if self._smtp_retry_at is not None:
+            due = max(due, self._smtp_retry_at) if due else self._smtp_retry_at
+        if due is not None:
+            wait = min(wait, max((due - now).total_seconds(), 0.0))
+        return max(wait, 0.05)

@@ -1,0 +1,334 @@
+"""The service layer: runs the inbound pipeline and carries out the core's effects."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from mailbot.compose import compose
+from mailbot.errors import MailbotError, SmtpError, StoreError
+from mailbot.inbound.item import (
+    AddToCase,
+    Discard,
+    InboundItem,
+    OpenCase,
+    Outcome,
+    PipelineContext,
+    Quarantine,
+)
+from mailbot.inbound.pipeline import run_pipeline
+from mailbot.model import (
+    AttachmentRecord,
+    Case,
+    Effect,
+    FetchedMessage,
+    InboundMail,
+    MessageRecord,
+    OutboundMail,
+    Party,
+    SendMail,
+)
+from mailbot.outgoing import as_record, build_mails
+from mailbot.parse import parse_message
+from mailbot.procedure import (
+    ComplainantWrote,
+    ComplaintReceived,
+    StaffWrote,
+    new_case,
+    transition,
+)
+from mailbot.render import Renderer
+from mailbot.settings import Settings
+from mailbot.store import Changes, SeenRecord, Store
+
+log = logging.getLogger("mailbot")
+
+PROCESSED = "processed"
+QUARANTINE = "quarantine"
+
+
+class Mailbox(Protocol):
+    def pending_uids(self) -> list[int]: ...
+    def sizes(self, uids: Sequence[int]) -> dict[int, int]: ...
+    def fetch(self, uids: Sequence[int]) -> list[FetchedMessage]: ...
+    def move(self, uids: Sequence[int], folder: str) -> None: ...
+
+
+class Sender(Protocol):
+    def open(self) -> None: ...
+    def send(self, sender: str, recipient: str, data: bytes) -> None: ...
+    def close(self) -> None: ...
+    @property
+    def connected(self) -> bool: ...
+
+
+@dataclass
+class PollReport:
+    fetched: int = 0
+    opened: int = 0
+    added: int = 0
+    discarded: int = 0
+    quarantined: int = 0
+
+
+@dataclass(frozen=True)
+class Handled:
+    folder: str  # processed | quarantine
+    changes: Changes
+    kind: str  # opened | added | discarded | quarantined
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    unreachable: bool = False
+
+
+class Service:
+    """poll_once and flush_outbox: the edges' work around the pure core."""
+
+    def __init__(self, settings: Settings, store: Store, renderer: Renderer) -> None:
+        self.settings = settings
+        self.store = store
+        self.renderer = renderer
+        self._tz = ZoneInfo(settings.organisation.timezone)
+
+    # --- inbound --------------------------------------------------------------------
+
+    def poll_once(self, mailbox: Mailbox, now: datetime) -> PollReport:
+        """Handle everything in the inbox now, batch by batch: commit, then move."""
+        report = PollReport()
+        uids = mailbox.pending_uids()
+        size = self.settings.imap.batch_size
+        for chunk in (uids[i : i + size] for i in range(0, len(uids), size)):
+            self._poll_batch(mailbox, chunk, now, report)
+        return report
+
+    def _poll_batch(
+        self, mailbox: Mailbox, uids: Sequence[int], now: datetime, report: PollReport
+    ) -> None:
+        limit = self.settings.security.max_message_bytes
+        sizes = mailbox.sizes(uids)
+        oversized = [uid for uid in uids if sizes.get(uid, 0) > limit]
+        moves: dict[str, list[int]] = {PROCESSED: [], QUARANTINE: []}
+        for uid in oversized:
+            reason = f"message of {sizes[uid]} bytes exceeds max_message_bytes ({limit})"
+            self.store.apply(self._quarantine(f"oversized:{uid}:{sizes[uid]}", None, reason, now))
+            moves[QUARANTINE].append(uid)
+        wanted = [uid for uid in uids if uid not in oversized]
+        for message in mailbox.fetch(wanted) if wanted else []:
+            handled = self.handle(message.raw, now)
+            self.store.apply(handled.changes)
+            moves[handled.folder].append(message.uid)
+            report.fetched += 1
+            setattr(report, handled.kind, getattr(report, handled.kind) + 1)
+        # Only what the store has committed may leave the inbox.
+        self.store.commit()
+        if moves[PROCESSED]:
+            mailbox.move(moves[PROCESSED], self.settings.imap.processed_folder)
+        if moves[QUARANTINE]:
+            mailbox.move(moves[QUARANTINE], self.settings.imap.quarantine_folder)
+        report.quarantined += len(oversized)
+
+    def handle(self, raw: bytes, now: datetime) -> Handled:
+        """What one raw message changes, and the folder it goes to. Store failures propagate
+        (the mail stays in the inbox); anything else quarantines this message only."""
+        sha = self.store.save_raw(raw)
+        try:
+            mail = parse_message(raw)
+            item = InboundItem(mail=mail, raw=raw)
+            outcome = run_pipeline(item, PipelineContext(self.settings, self.store, now))
+            if isinstance(outcome, Quarantine):
+                changes = self._quarantine(sha, mail, outcome.reason, now)
+                return Handled(QUARANTINE, changes, "quarantined")
+            return self._carry_out(outcome, item, sha, now)
+        except StoreError:
+            raise
+        except Exception as exc:  # one bad message must never block the others
+            log.exception("message %s could not be handled", sha[:12])
+            return Handled(
+                QUARANTINE, self._quarantine(sha, None, _reason(exc), now), "quarantined"
+            )
+
+    def _carry_out(self, outcome: Outcome, item: InboundItem, sha: str, now: datetime) -> Handled:
+        mail = item.mail
+        if isinstance(outcome, Discard):
+            log.info("discarded %s from %s: %s", mail.message_id, mail.from_addr, outcome.reason)
+            seen = self._seen(item, sha, "discarded", now, reason=outcome.reason)
+            return Handled(PROCESSED, Changes(seen=[seen]), "discarded")
+        message = self._inbound_record(mail, sha, now)
+        if isinstance(outcome, OpenCase):
+            case = self._open_case(outcome, mail, now)
+            case, effects = transition(case, ComplaintReceived(message, outcome.may_reply), now)
+            log.info("opened %s (%s) for %s", case.id, case.track, mail.from_addr)
+            kind = "opened"
+        elif isinstance(outcome, AddToCase):
+            event = (
+                ComplainantWrote(message, outcome.may_reply)
+                if outcome.role == "complainant"
+                else StaffWrote(message, mail.from_addr)
+            )
+            case, effects = transition(outcome.case, event, now)
+            log.info("added %s from %s to %s", mail.message_id, mail.from_addr, case.id)
+            kind = "added"
+        else:
+            raise AssertionError(f"unhandled outcome {outcome!r}")
+        case, outbox = self._effects(case, effects, message, now)
+        seen = self._seen(item, sha, "case", now, case_id=case.id)
+        return Handled(PROCESSED, Changes(cases=[case], outbox=outbox, seen=[seen]), kind)
+
+    def _open_case(self, outcome: OpenCase, mail: InboundMail, now: datetime) -> Case:
+        year = now.astimezone(self._tz).year
+        case_id = self.store.next_case_id(self.settings.organisation.case_prefix, year)
+        complainant = Party(mail.from_name, mail.from_addr)
+        return new_case(
+            case_id, outcome.track, complainant, self.settings.organisation.language, now
+        )
+
+    def _effects(
+        self, case: Case, effects: Iterable[Effect], trigger: MessageRecord, now: datetime
+    ) -> tuple[Case, list[OutboundMail]]:
+        outbox: list[OutboundMail] = []
+        for effect in effects:
+            if isinstance(effect, SendMail):
+                mails = build_mails(effect, case, trigger, self.settings, self.renderer, now)
+                outbox.extend(mails)
+                case = replace(case, messages=(*case.messages, *map(as_record, mails)))
+        return case, outbox
+
+    def _inbound_record(self, mail: InboundMail, sha: str, now: datetime) -> MessageRecord:
+        attachments = tuple(
+            AttachmentRecord(
+                stored_name=self.store.save_attachment(a.payload),
+                original_name=a.filename,
+                content_type=a.content_type,
+                size=len(a.payload),
+            )
+            for a in mail.attachments
+        )
+        return MessageRecord(
+            message_id=mail.message_id,
+            direction="in",
+            from_addr=mail.from_addr,
+            to=mail.recipients,
+            subject=mail.subject,
+            at=now,
+            text=mail.text,
+            sha256=sha,
+            attachments=attachments,
+        )
+
+    def _seen(
+        self,
+        item: InboundItem,
+        sha: str,
+        outcome: str,
+        now: datetime,
+        case_id: str | None = None,
+        reason: str = "",
+    ) -> SeenRecord:
+        return SeenRecord(
+            key=item.dedupe_key or sha,
+            message_id=item.mail.message_id,
+            sha256=sha,
+            outcome=outcome,
+            at=now,
+            case_id=case_id,
+            reason=reason,
+        )
+
+    def _quarantine(
+        self, key: str, mail: InboundMail | None, reason: str, now: datetime
+    ) -> Changes:
+        log.warning("quarantined message %s: %s", key[:40], reason)
+        alert = {
+            "title": "message moved to quarantine",
+            "detail": f"A message could not be handled and was moved to the folder "
+            f"{self.settings.imap.quarantine_folder!r}.\nReason: {reason}\n"
+            f"Sender: {mail.from_addr if mail else 'unknown'}\nStored as: {key}",
+            "action": "Look at the message in the quarantine folder; move it back to the "
+            "inbox to have it handled again once the cause is fixed.",
+        }
+        effect = SendMail("operator_alert", to="operator", context={"alert": alert})
+        trigger = MessageRecord(f"quarantine-{key}", "in", "", (), "", now, "")
+        outbox = build_mails(effect, None, trigger, self.settings, self.renderer, now)
+        seen = SeenRecord(
+            key=f"quarantine:{key}",
+            message_id=mail.message_id if mail else "",
+            sha256=key,
+            outcome="quarantined",
+            at=now,
+            reason=reason,
+        )
+        return Changes(outbox=outbox, seen=[seen])
+
+    # --- outbound -------------------------------------------------------------------
+
+    def flush_outbox(self, sender: Sender, now: datetime) -> SendReport:
+        """Send what is due; a mail counts as sent only once the server accepted it."""
+        report = SendReport()
+        pending = self.store.pending_outbox(now)
+        if not pending:
+            return report
+        try:
+            sender.open()
+        except SmtpError as exc:
+            log.warning("outbox: %s; %d mail(s) wait for the next try", exc, len(pending))
+            report.unreachable = True
+            return report
+        try:
+            for mail in pending:
+                if not self._send_one(sender, mail, now, report):
+                    break
+        finally:
+            sender.close()
+            self.store.commit()
+        return report
+
+    def _send_one(
+        self, sender: Sender, mail: OutboundMail, now: datetime, report: SendReport
+    ) -> bool:
+        try:
+            sender.send(mail.sender, mail.to, compose(mail, self.settings.organisation.name))
+        except SmtpError as exc:
+            self._defer(mail, exc, now, report)
+            return sender.connected
+        self.store.mark_sent(mail.message_id, now)
+        report.sent += 1
+        log.info("sent %s to %s (%s)", mail.message_id, mail.to, mail.case_id or "no case")
+        return True
+
+    def _defer(self, mail: OutboundMail, exc: SmtpError, now: datetime, report: SendReport) -> None:
+        attempts = mail.attempts + 1
+        if exc.permanent:
+            log.error("outbox: %s refused for good: %s", mail.message_id, exc)
+            self.store.update_outbound(
+                replace(mail, status="failed", attempts=attempts, last_error=str(exc))
+            )
+            report.failed += 1
+            return
+        delay = timedelta(seconds=min(60 * 2 ** (attempts - 1), 3600))
+        log.warning("outbox: %s deferred (%s); next try in %s", mail.message_id, exc, delay)
+        self.store.update_outbound(
+            replace(mail, attempts=attempts, next_attempt_at=now + delay, last_error=str(exc))
+        )
+        report.deferred += 1
+
+    def next_outbox_attempt(self) -> datetime | None:
+        pending = [m for m in self.store.outbox() if m.status == "pending"]
+        times = [m.next_attempt_at for m in pending if m.next_attempt_at is not None]
+        if len(times) < len(pending):
+            return None if not pending else min([*times, pending[0].created_at])
+        return min(times, default=None)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, MailbotError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,92 @@
+"""Sending composed mail over SMTP (stdlib smtplib); errors become SmtpError."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+
+from mailbot.errors import SmtpAuthError, SmtpError
+from mailbot.settings import SmtpSettings
+
+
+class SmtpSender:
+    """One SMTP session; `send` raises SmtpError(permanent=...) for what the server refused."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self._settings = settings
+        self._conn: smtplib.SMTP | None = None
+
+    def open(self) -> None:
+        s = self._settings
+        where = f"SMTP server {s.host}:{s.port}"
+        try:
+            if s.security == "tls":
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    s.host, s.port, timeout=s.timeout_seconds, context=ssl.create_default_context()
+                )
+            else:
+                conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
+                if s.security == "starttls":
+                    conn.starttls(context=ssl.create_default_context())
+            if s.username:
+                conn.login(s.username, s.password or "")
+        except smtplib.SMTPAuthenticationError as exc:
+            raise SmtpAuthError(
+                f"{where} rejected the login of {s.username}: {exc.smtp_code}"
+            ) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise SmtpError(f"cannot connect to {where}: {_describe(exc)}") from exc
+        self._conn = conn
+
+    @property
+    def connected(self) -> bool:
+        return self._conn is not None
+
+    def send(self, sender: str, recipient: str, data: bytes) -> None:
+        if self._conn is None:
+            raise SmtpError("SMTP session is not open")
+        try:
+            refused = self._conn.sendmail(sender, [recipient], data)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = exc.recipients.get(recipient, (550, b"refused"))
+            raise SmtpError(_reply(recipient, code, text), permanent=code >= 500) from exc
+        except smtplib.SMTPResponseException as exc:
+            raise SmtpError(
+                _reply(recipient, exc.smtp_code, exc.smtp_error), permanent=exc.smtp_code >= 500
+            ) from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            self._conn = None
+            raise SmtpError(f"sending to {recipient} failed: {_describe(exc)}") from exc
+        if refused:
+            code, text = refused[recipient]
+            raise SmtpError(_reply(recipient, code, text), permanent=code >= 500)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.quit()
+            except (OSError, smtplib.SMTPException):
+                self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> SmtpSender:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _reply(recipient: str, code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode(errors="replace")
+    return f"server answered {code} {text} for {recipient}"
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, socket.timeout):
+        return "timed out"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,109 @@
+"""The command line, in process: check's verdicts, exit codes, cases and show as JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mailbot.cli import main
+from mailbot.devmail import free_port
+
+from e2e import Deployment
+from support import CLIENT, write_config
+
+
+@pytest.fixture
+def deployment(tmp_path: Path, imap_server, smtp_sink) -> Deployment:
+    return Deployment(tmp_path, imap_server, smtp_sink)
+
+
+def test_check_passes_on_a_working_setup(deployment: Deployment) -> None:
+    code, out = deployment.cli("check")
+    assert code == 0, out
+    assert "FAIL" not in out
+    assert f"ok: IMAP: logged in to {deployment.imap.host}" in out
+    assert "ok: SMTP: connected to 127.0.0.1" in out
+    assert "ok: templates: 8 templates render" in out
+
+
+def test_check_names_a_wrong_imap_password(tmp_path: Path, imap_server, smtp_sink, capsys) -> None:
+    d = Deployment(tmp_path, imap_server, smtp_sink)
+    path = write_config(tmp_path, **{**d.kwargs, "imap_password": "verkeerd"})
+    code = main(["check", "-c", str(path)])
+    out = capsys.readouterr()
+    assert code == 1
+    assert "FAIL: IMAP:" in out.out and imap_server.username in out.out
+    assert "verkeerd" not in out.out + out.err
+    assert "Traceback" not in out.err
+
+
+def test_check_names_an_unreachable_host(tmp_path: Path, imap_server, smtp_sink, capsys) -> None:
+    d = Deployment(tmp_path, imap_server, smtp_sink)
+    port = free_port()
+    path = write_config(tmp_path, **{**d.kwargs, "smtp_port": port})
+    code = main(["check", "-c", str(path)])
+    out = capsys.readouterr()
+    assert code == 1
+    assert f"FAIL: SMTP: cannot connect to SMTP server 127.0.0.1:{port}" in out.out
+    assert "Traceback" not in out.err
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda t: t.replace('name = "Voorbeeld', 'nam = "Voorbeeld'), "organisation.nam"),
+        (lambda t: t.replace("port = ", "port = -", 1), "imap.port"),
+        (lambda t: t.replace("[storage]", "[storage]\nretention = 'soon'"), "retention"),
+        (lambda t: t + "\n[[[broken", "not valid TOML"),
+    ],
+)
+def test_check_refuses_a_bad_config_with_exit_2(tmp_path: Path, capsys, edit, expected) -> None:
+    path = write_config(tmp_path)
+    path.write_text(edit(path.read_text()))
+    code = main(["check", "-c", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert str(path) in err and expected in err
+    assert "Traceback" not in err
+
+
+def test_a_missing_config_file_is_a_usage_error(tmp_path: Path, capsys) -> None:
+    assert main(["check", "-c", str(tmp_path / "nope.toml")]) == 2
+    assert "nope.toml" in capsys.readouterr().err
+
+
+def test_cases_and_show_print_the_json_contract(deployment: Deployment, make_mail) -> None:
+    deployment.deliver(make_mail(subject="Factuur", sender=f"Jan Jansen <{CLIENT}>"))
+    assert deployment.poll()[0] == 0
+
+    code, out = deployment.cli("cases", "--json")
+    assert code == 0
+    [listed] = json.loads(out)
+    code, out = deployment.cli("show", listed["id"], "--json")
+    assert code == 0
+    case = json.loads(out)
+    assert case == listed
+    assert {
+        "id",
+        "track",
+        "stage",
+        "status",
+        "complainant",
+        "received_at",
+        "deadlines",
+        "messages",
+        "events",
+    } <= case.keys()
+    assert case["complainant"] == {"name": "Jan Jansen", "email": CLIENT}
+    assert case["received_at"] == "2026-03-16T09:00:00+01:00"
+    directions = [(m["direction"], m["from"]) for m in case["messages"]]
+    assert directions[0] == ("in", CLIENT)
+    assert {d for d, _ in directions[1:]} == {"out"}
+    assert {"message_id", "to", "subject", "at", "text"} <= case["messages"][0].keys()
+    assert [e["action"] for e in case["events"]] == ["received"]
+
+    code, out = deployment.cli("cases")
+    assert code == 0 and listed["id"] in out and "COMPLAINANT" in out
+    assert deployment.cli("show", "KL-2026-9999")[0] == 1

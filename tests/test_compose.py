@@ -1,0 +1,44 @@
+"""Outgoing mail as bytes: headers per RFC 3834, nothing unstripped from input."""
+
+from __future__ import annotations
+
+import email
+from datetime import UTC, datetime
+from email.policy import default
+
+from mailbot.compose import compose
+from mailbot.model import OutboundMail
+
+NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
+
+
+def test_headers_from_input_are_stripped_of_line_breaks() -> None:
+    mail = OutboundMail(
+        message_id="abc@mailbot.example.nl",
+        case_id="KL-2026-0001",
+        sender="klachten@example.nl",
+        to="jan@example.org",
+        subject="Re: hi\r\nBcc: victim@example.org [KL-2026-0001]",
+        text="Tekst met é en \\ backslash\n",
+        created_at=NOW,
+        headers=(("Auto-Submitted", "auto-replied"), ("In-Reply-To", "<a@b>\r\nBcc: x@y")),
+    )
+    raw = compose(mail, "Voorbeeld\r\nBcc: x@y Training")
+    msg = email.message_from_bytes(raw, policy=default)
+    assert msg["Bcc"] is None
+    assert msg["Subject"] == "Re: hi Bcc: victim@example.org [KL-2026-0001]"
+    assert msg["Message-ID"] == "<abc@mailbot.example.nl>"
+    assert msg["To"] == "jan@example.org"
+    assert msg["Auto-Submitted"] == "auto-replied"
+    assert msg["Date"] == "Mon, 16 Mar 2026 09:00:00 +0000"
+    assert msg.get_content().replace("\r\n", "\n") == "Tekst met é en \\ backslash\n"
+    assert b"\r\nBcc:" not in raw
+
+
+def test_an_html_part_is_added_as_alternative() -> None:
+    mail = OutboundMail(
+        "a@b", None, "k@example.nl", "j@example.org", "s", "tekst\n", NOW, html="<p>tekst</p>"
+    )
+    msg = email.message_from_bytes(compose(mail, "Org"), policy=default)
+    assert msg.get_content_type() == "multipart/alternative"
+    assert msg.get_body(("html",)).get_content().strip() == "<p>tekst</p>"

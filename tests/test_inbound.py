@@ -1,0 +1,165 @@
+"""The inbound pipeline's steps, each on its own and in order, with an in-memory case reader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from mailbot.inbound.dedupe import dedupe_key
+from mailbot.inbound.item import (
+    AddToCase,
+    Discard,
+    InboundItem,
+    OpenCase,
+    PipelineContext,
+)
+from mailbot.inbound.pipeline import STEPS, run_pipeline
+from mailbot.model import Case, MessageRecord, Party
+from mailbot.parse import parse_message
+from mailbot.store import SeenRecord
+
+from support import ANNA, BRAM, CLIENT, COMMITTEE, make_settings
+
+NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
+DATA = Path(__file__).parent / "data"
+
+
+@dataclass
+class Cases:
+    """Reads only, as the steps may: cases, the thread index, seen mail."""
+
+    by_id: dict[str, Case] = field(default_factory=dict)
+    seen_keys: dict[str, SeenRecord] = field(default_factory=dict)
+
+    def get_case(self, case_id: str) -> Case | None:
+        return self.by_id.get(case_id)
+
+    def case_for_message_id(self, message_id: str) -> str | None:
+        return next((c.id for c in self.by_id.values() if message_id in c.message_ids()), None)
+
+    def seen(self, key: str) -> SeenRecord | None:
+        return self.seen_keys.get(key)
+
+
+CASE = Case(
+    id="KL-2026-0001",
+    track="direct",
+    stage="acknowledged",
+    status="open",
+    complainant=Party("Jan Jansen", CLIENT),
+    received_at=NOW,
+    language="nl",
+    messages=(
+        MessageRecord("klacht-1@example.org", "in", CLIENT, (), "Factuur", NOW, "t"),
+        MessageRecord("ack1@mailbot.example.nl", "out", "k", (CLIENT,), "s", NOW, "t"),
+    ),
+)
+
+
+def mail(
+    sender: str = CLIENT,
+    subject: str = "Factuur klopt niet",
+    to: str = "klachten@example.nl",
+    message_id: str = "nieuw-1@example.org",
+    extra: str = "",
+) -> bytes:
+    return (
+        f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n"
+        f"{extra}Content-Type: text/plain; charset=utf-8\r\n\r\nTekst van de klacht.\r\n"
+    ).encode()
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> PipelineContext:
+    return PipelineContext(make_settings(tmp_path), Cases({CASE.id: CASE}), NOW)
+
+
+def run(raw: bytes, ctx: PipelineContext):
+    return run_pipeline(InboundItem(parse_message(raw), raw), ctx)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (mail(), OpenCase("direct", True)),
+        (mail(to=COMMITTEE), OpenCase("formal", True)),
+        (
+            mail(to="iemand@example.org", extra=f"Delivered-To: {COMMITTEE}\r\n"),
+            OpenCase("formal", True),
+        ),
+        (mail(subject="Re: [KL-2026-0001] Factuur"), AddToCase(CASE, "complainant", True)),
+        (
+            mail(extra="In-Reply-To: <ack1@mailbot.example.nl>\r\n"),
+            AddToCase(CASE, "complainant", True),
+        ),
+        (
+            mail(extra="References: <x@y> <klacht-1@example.org>\r\n"),
+            AddToCase(CASE, "complainant", True),
+        ),
+        (
+            mail(subject="Re: [KL-2026-0001]", extra="Auto-Submitted: auto-replied\r\n"),
+            AddToCase(CASE, "complainant", False),
+        ),
+        (
+            mail(sender="kees@example.org", subject="Re: [KL-2026-0001] meelezen"),
+            OpenCase("direct", True),
+        ),
+        (mail(sender=ANNA, subject="Re: [KL-2026-0001] Factuur"), AddToCase(CASE, "staff", True)),
+        (
+            mail(sender=BRAM, subject="Re: [KL-2026-0001] Factuur"),
+            AddToCase(CASE, "committee", True),
+        ),
+        (mail(subject="[KL-2026-0099] unknown case"), OpenCase("direct", True)),
+    ],
+)
+def test_where_a_mail_goes(raw: bytes, expected, ctx: PipelineContext) -> None:
+    assert run(raw, ctx) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (mail(sender=ANNA), "staff mail without a case"),
+        (mail(sender=BRAM), "committee mail without a case"),
+        (mail(extra="Auto-Submitted: auto-replied\r\n"), "automatic mail without a case"),
+        (mail(extra="List-Id: <nieuws.example.org>\r\n"), "automatic mail without a case"),
+        (mail(sender="klachten@example.nl"), "own"),
+        (mail(extra="X-Mailbot-Case: KL-2026-0001\r\n"), "own"),
+        (mail(message_id="abc@mailbot.example.nl"), "own"),
+    ],
+)
+def test_what_is_dropped_and_why(raw: bytes, reason: str, ctx: PipelineContext) -> None:
+    outcome = run(raw, ctx)
+    assert isinstance(outcome, Discard)
+    assert reason in outcome.reason
+
+
+def test_staff_message_ids_in_the_organisations_domain_are_not_taken_for_mailbots(
+    ctx: PipelineContext,
+) -> None:
+    raw = mail(sender=ANNA, subject="Re: [KL-2026-0001]", message_id="outlook-1@example.nl")
+    assert run(raw, ctx) == AddToCase(CASE, "staff", True)
+
+
+def test_a_mail_seen_before_is_dropped_as_duplicate(ctx: PipelineContext) -> None:
+    raw = mail()
+    key = dedupe_key("nieuw-1@example.org", raw)
+    ctx.store.seen_keys[key] = SeenRecord(key, "nieuw-1@example.org", "x", "case", NOW, "KL-1")
+    outcome = run(raw, ctx)
+    assert isinstance(outcome, Discard) and "duplicate" in outcome.reason
+
+
+def test_dedupe_key_ignores_trace_headers_but_not_content() -> None:
+    raw = mail()
+    assert dedupe_key("a@b", raw) == dedupe_key("a@b", b"Received: from mx2\r\n" + raw)
+    assert dedupe_key("a@b", raw) == dedupe_key("a@b", raw.replace(b"\r\n", b"\n"))
+    assert dedupe_key("a@b", raw) != dedupe_key("a@b", raw.replace(b"Tekst", b"Andere"))
+    assert dedupe_key("a@b", raw) != dedupe_key("c@d", raw)
+
+
+def test_the_steps_run_in_the_documented_order() -> None:
+    names = [s.__name__ for s in STEPS]
+    assert names == ["loop_guard", "dedupe", "identify_case", "classify_sender", "route"]

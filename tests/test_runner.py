@@ -1,0 +1,103 @@
+"""The daemon: IDLE wakes it for new mail at once; it stops cleanly when told to."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from mailbot.app import build_app
+from mailbot.backoff import Backoff
+from mailbot.clock import SystemClock
+from mailbot.devmail import free_port
+from mailbot.imap import ImapMailbox
+from mailbot.runner import Daemon
+
+from e2e import Deployment
+from support import CLIENT
+
+
+class ObservedMailbox(ImapMailbox):
+    """The real adapter; the test only learns when the daemon starts waiting."""
+
+    waiting = threading.Event()
+
+    def wait_for_mail(self, timeout, should_stop=lambda: False):  # type: ignore[override]
+        self.waiting.set()
+        return super().wait_for_mail(timeout, should_stop)
+
+
+@pytest.fixture
+def daemon_env(tmp_path: Path, imap_server, smtp_sink):
+    # A poll interval far beyond the test's timeout: only IDLE can wake the daemon in time.
+    return Deployment(tmp_path, imap_server, smtp_sink, poll_seconds=600)
+
+
+def start(deployment: Deployment):
+    app = build_app(deployment.settings)
+    ObservedMailbox.waiting = threading.Event()
+    daemon = Daemon(
+        deployment.settings,
+        app.service,
+        SystemClock(),
+        lambda: ObservedMailbox(deployment.settings.imap),
+        app.sender,
+    )
+    thread = threading.Thread(target=daemon.run, daemon=True)
+    thread.start()
+    return app, daemon, thread
+
+
+def test_idle_answers_a_new_mail_without_waiting_for_the_poll(daemon_env, make_mail) -> None:
+    app, daemon, thread = start(daemon_env)
+    try:
+        assert ObservedMailbox.waiting.wait(10), "daemon never reached its wait"
+        daemon_env.deliver(make_mail(subject="Te laat teruggebeld", sender=CLIENT))
+        received = daemon_env.sink.wait_for(3, timeout=10)
+        assert any(CLIENT in m.rcpt_tos for m in received)
+    finally:
+        daemon.stop.set()
+        thread.join(timeout=10)
+        app.close()
+    assert not thread.is_alive()
+
+
+def test_a_stopped_daemon_exits_within_seconds(daemon_env) -> None:
+    app, daemon, thread = start(daemon_env)
+    try:
+        assert ObservedMailbox.waiting.wait(10)
+        daemon.stop.set()
+        thread.join(timeout=5)
+        assert not thread.is_alive()
+    finally:
+        daemon.stop.set()
+        app.close()
+
+
+def test_the_daemon_keeps_trying_when_imap_is_unreachable(tmp_path: Path, smtp_sink, imap_server):
+    deployment = Deployment(tmp_path, imap_server, smtp_sink)
+    settings = deployment.settings
+    bad = replace(settings.imap, port=free_port())
+    app = build_app(settings)
+    attempts = []
+    done = threading.Event()
+
+    def factory():
+        attempts.append(1)
+        if len(attempts) >= 2:
+            done.set()
+        return ImapMailbox(bad)
+
+    fast = Backoff(initial=0.05, maximum=0.05)
+    daemon = Daemon(settings, app.service, SystemClock(), factory, app.sender, imap_backoff=fast)
+    thread = threading.Thread(target=daemon.run, daemon=True)
+    thread.start()
+    try:
+        assert done.wait(10), "the daemon gave up instead of reconnecting"
+    finally:
+        daemon.stop.set()
+        thread.join(timeout=5)
+        app.close()
+    assert not thread.is_alive()

@@ -1,0 +1,255 @@
+"""Mail in, case out, acknowledgement sent: poll_once and the outbox on real servers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from e2e import Deployment
+from support import ANNA, CLIENT, COMMITTEE, PIETER
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def deployment(tmp_path: Path, imap_server, smtp_sink) -> Deployment:
+    return Deployment(tmp_path, imap_server, smtp_sink)
+
+
+def complaint(make_mail, message_id: str = "klacht-1@example.org", **kw) -> bytes:
+    defaults = dict(
+        subject="Factuur klopt niet",
+        sender=f"Jan Jansen <{CLIENT}>",
+        to="klachten@example.nl",
+        body="Geachte heer/mevrouw,\n\nDe factuur van maart is twee keer verstuurd.\n",
+        message_id=message_id,
+    )
+    raw = make_mail(**{**defaults, **kw})
+    return raw if b"\r\n" in raw else raw.replace(b"\n", b"\r\n")  # as on the wire
+
+
+def test_a_complaint_becomes_a_case_with_acknowledgement_and_staff_notice(
+    deployment: Deployment, make_mail
+) -> None:
+    raw = complaint(make_mail)
+    deployment.deliver(raw)
+
+    code, out = deployment.poll()
+
+    assert code == 0, out
+    [case] = deployment.cases()
+    assert (case.id, case.track, case.stage) == ("KL-2026-0001", "direct", "acknowledged")
+    assert case.complainant.email == CLIENT and case.complainant.name == "Jan Jansen"
+    [ack] = deployment.sent_to(CLIENT)
+    assert "[KL-2026-0001]" in ack["Subject"]
+    assert ack["In-Reply-To"] == "<klacht-1@example.org>"
+    assert ack["Auto-Submitted"] == "auto-replied"
+    assert ack["X-Auto-Response-Suppress"] == "All"
+    assert "Geachte Jan Jansen" in ack.get_content()
+    for staff in (ANNA, PIETER):
+        [notice] = deployment.sent_to(staff)
+        assert "Nieuwe klacht [KL-2026-0001]" in notice["Subject"]
+        assert "twee keer verstuurd" in notice.get_content()
+    assert all(len(m.rcpt_tos) == 1 for m in deployment.sink.messages)
+    assert deployment.imap.messages("INBOX") == []
+    assert deployment.imap.messages("Processed") == [raw]
+    kept = deployment.settings.storage.data_dir / "mail"
+    assert [p.read_bytes() for p in kept.glob("*/*.eml")] == [raw]
+
+
+def test_a_mail_to_the_committee_address_opens_a_formal_case(
+    deployment: Deployment, make_mail
+) -> None:
+    deployment.deliver(complaint(make_mail, to=COMMITTEE))
+    assert deployment.poll()[0] == 0
+    [case] = deployment.cases()
+    assert case.track == "formal"
+    # Formal content reaches the committee and co-owners only: Pieter is neither.
+    assert deployment.sent_to(PIETER) == []
+    assert len(deployment.sent_to(ANNA)) == 1
+    assert len(deployment.sent_to("bram.jansen@example.org")) == 1
+
+
+def test_the_same_mail_delivered_twice_makes_one_case_and_one_ack(
+    deployment: Deployment, make_mail
+) -> None:
+    raw = complaint(make_mail)
+    deployment.deliver(raw)
+    deployment.poll()
+    # Redelivered, with an extra trace header as a second delivery path would add.
+    deployment.deliver(b"Received: from mx2.example.nl by mx.example.nl\r\n" + raw)
+    deployment.deliver(raw)
+    code, out = deployment.poll()
+    assert code == 0
+    assert "2 discarded" in out
+    assert len(deployment.cases()) == 1
+    assert len(deployment.sent_to(CLIENT)) == 1
+    assert len(deployment.imap.messages("Processed")) == 3
+
+
+CRASH_AFTER_COMMIT = textwrap.dedent(
+    """
+    import os, signal, sys
+    from mailbot.app import build_app
+    from mailbot.clock import SystemClock
+    from mailbot.config import load_config
+    from pathlib import Path
+
+    settings = load_config(Path(sys.argv[1]), {})
+    app = build_app(settings)
+    mailbox = app.mailbox()
+    mailbox.connect()
+    # The store has committed when poll_once moves mail: die right there, as kill -9 would.
+    mailbox.move = lambda uids, folder: os.kill(os.getpid(), signal.SIGKILL)
+    app.service.poll_once(mailbox, SystemClock().now())
+    """
+)
+
+
+def test_a_kill_between_commit_and_move_makes_no_second_case_or_ack(
+    deployment: Deployment, make_mail
+) -> None:
+    deployment.deliver(complaint(make_mail))
+    proc = subprocess.run(
+        [sys.executable, "-c", CRASH_AFTER_COMMIT, str(deployment.config)],
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
+    assert len(deployment.imap.messages("INBOX")) == 1  # never moved
+    assert len(deployment.cases()) == 1  # but committed
+
+    code, out = deployment.poll()  # the restart
+
+    assert code == 0, out
+    assert len(deployment.cases()) == 1
+    assert len(deployment.sent_to(CLIENT)) == 1
+    assert deployment.imap.messages("INBOX") == []
+
+
+def test_a_reply_joins_its_case_by_tag_or_by_thread(deployment: Deployment, make_mail) -> None:
+    deployment.deliver(complaint(make_mail))
+    deployment.poll()
+    [ack] = deployment.sent_to(CLIENT)
+    by_tag = complaint(make_mail, "r1@example.org", subject="Re: " + ack["Subject"])
+    by_thread = complaint(
+        make_mail,
+        "r2@example.org",
+        subject="Re: een vraag",
+        headers={"In-Reply-To": ack["Message-ID"], "References": ack["Message-ID"]},
+    )
+    deployment.deliver(by_tag)
+    deployment.deliver(by_thread)
+    deployment.sink.clear()
+
+    assert deployment.poll()[0] == 0
+
+    [case] = deployment.cases()
+    inbound = [m.message_id for m in case.messages if m.direction == "in"]
+    assert inbound == ["klacht-1@example.org", "r1@example.org", "r2@example.org"]
+    assert deployment.sent_to(CLIENT) == []  # no new acknowledgement
+    assert len(deployment.sent_to(ANNA)) == 2  # staff told of each reply
+
+
+def test_a_stranger_quoting_a_tag_opens_a_new_case(deployment: Deployment, make_mail) -> None:
+    deployment.deliver(complaint(make_mail))
+    deployment.poll()
+    stranger = complaint(
+        make_mail,
+        "vreemd@example.org",
+        sender="Kees Vreemd <kees@example.org>",
+        subject="Re: [KL-2026-0001] ik wil ook meelezen",
+    )
+    deployment.deliver(stranger)
+    assert deployment.poll()[0] == 0
+    first, second = deployment.cases()
+    assert [m.message_id for m in first.messages if m.direction == "in"] == ["klacht-1@example.org"]
+    assert second.id == "KL-2026-0002" and second.complainant.email == "kees@example.org"
+    [ack] = deployment.sent_to("kees@example.org")
+    assert "KL-2026-0002" in ack["Subject"] and "KL-2026-0001" not in ack["Subject"]
+    assert "twee keer verstuurd" not in ack.get_content()
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "autoreply_outlook_ooo.eml",
+        "autoreply_gmail_vacation.eml",
+        "bounce_postfix.eml",
+        "bounce_delayed.eml",
+        "list_mail.eml",
+        "bulk_newsletter.eml",
+        "read_receipt.eml",
+        "own_notification_loop.eml",
+    ],
+)
+def test_automatic_mail_gets_no_reply(deployment: Deployment, sample: str) -> None:
+    deployment.deliver((DATA / sample).read_bytes())
+    code, out = deployment.poll()
+    assert code == 0, out
+    assert deployment.sink.messages == []
+    assert deployment.cases() == []
+    assert deployment.imap.messages("INBOX") == []
+
+
+def test_an_out_of_office_reply_on_a_case_is_recorded_without_reply(
+    deployment: Deployment, make_mail
+) -> None:
+    deployment.deliver(complaint(make_mail))
+    deployment.poll()
+    [ack] = deployment.sent_to(CLIENT)
+    deployment.sink.clear()
+    ooo = complaint(
+        make_mail,
+        "ooo@example.org",
+        subject="Automatisch antwoord: " + ack["Subject"],
+        headers={"Auto-Submitted": "auto-replied", "In-Reply-To": ack["Message-ID"]},
+    )
+    deployment.deliver(ooo)
+    assert deployment.poll()[0] == 0
+    [case] = deployment.cases()
+    assert case.messages[-1].message_id == "ooo@example.org"
+    assert case.events[-1].action == "automatic mail"
+    assert deployment.sink.messages == []
+
+
+def test_with_smtp_down_the_case_is_kept_and_the_ack_sent_once_later(
+    deployment: Deployment, make_mail
+) -> None:
+    deployment.sink.stop()
+    deployment.deliver(complaint(make_mail))
+
+    code, out = deployment.poll()
+
+    assert code == 1  # the operator learns that mail waits
+    [case] = deployment.cases()
+    assert case.stage == "acknowledged"
+    assert deployment.imap.messages("INBOX") == []
+    assert "waiting 3" in out
+
+    deployment.sink.start()
+    assert deployment.poll()[0] == 0
+    assert deployment.poll()[0] == 0
+    assert len(deployment.sent_to(CLIENT)) == 1
+    assert len(deployment.sink.messages) == 3
+
+
+def test_a_temporary_refusal_is_retried_and_a_permanent_one_is_not(
+    deployment: Deployment, make_mail
+) -> None:
+    deployment.deliver(complaint(make_mail))
+    deployment.sink.fail_with(451, "try again later")
+    code, out = deployment.poll()
+    assert code == 0 and "waiting 3" in out
+    deployment.sink.fail_with(None)
+    # Backoff: the retry is due a minute later, which `--at` lets the test reach at once.
+    code, out = deployment.poll("2026-03-16T09:01:00+01:00")
+    assert code == 0 and "sent 3" in out, out
+    assert len(deployment.sent_to(CLIENT)) == 1
