@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from types import TracebackType
 
 from imapclient import DELETED, IMAPClient
@@ -119,7 +120,7 @@ class ImapMailbox:
         if not wanted:
             return []
         with self._op("fetch") as client:
-            data = client.fetch(wanted, ["BODY.PEEK[]", "RFC822.SIZE"])
+            data = client.fetch(wanted, ["BODY.PEEK[]", "RFC822.SIZE", "INTERNALDATE"])
         return [msg for uid in wanted if (msg := _fetched(uid, data.get(uid))) is not None]
 
     # --- changing ---------------------------------------------------------------------------
@@ -312,7 +313,17 @@ def _fetched(uid: int, data: dict | None) -> FetchedMessage | None:
     if body is None:
         return None
     raw = bytes(body)
-    return FetchedMessage(uid=uid, raw=raw, size=int(data.get(b"RFC822.SIZE", len(raw))))
+    size = int(data.get(b"RFC822.SIZE", len(raw)))
+    return FetchedMessage(
+        uid=uid, raw=raw, size=size, received_at=_aware(data.get(b"INTERNALDATE"))
+    )
+
+
+def _aware(value: object) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    # imapclient gives local naive times unless told otherwise; make the zone explicit.
+    return value if value.tzinfo is not None else value.astimezone()
 
 
 def _is_activity(response: tuple) -> bool:

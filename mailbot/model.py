@@ -16,6 +16,7 @@ class FetchedMessage:
     uid: int
     raw: bytes
     size: int
+    received_at: datetime | None = None  # the server's INTERNALDATE: when the mail arrived
 
 
 @dataclass(frozen=True)

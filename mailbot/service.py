@@ -123,7 +123,7 @@ class Service:
             moves[QUARANTINE].append(uid)
         wanted = [uid for uid in uids if uid not in oversized]
         for message in mailbox.fetch(wanted) if wanted else []:
-            handled = self.handle(message.raw, now)
+            handled = self.handle(message.raw, now, message.received_at)
             self.store.apply(handled.changes)
             moves[handled.folder].append(message.uid)
             report.fetched += 1
@@ -136,10 +136,13 @@ class Service:
             mailbox.move(moves[QUARANTINE], self.settings.imap.quarantine_folder)
         report.quarantined += len(oversized)
 
-    def handle(self, raw: bytes, now: datetime) -> Handled:
+    def handle(self, raw: bytes, now: datetime, received_at: datetime | None = None) -> Handled:
         """What one raw message changes, and the folder it goes to. Store failures propagate
-        (the mail stays in the inbox); anything else quarantines this message only."""
+        (the mail stays in the inbox); anything else quarantines this message only.
+        `received_at` (the server's arrival time) counts as the moment of receipt, so a term
+        starts when the mail arrived, not when mailbot got round to it."""
         sha = self.store.save_raw(raw)
+        received = min(received_at, now) if received_at else now
         try:
             mail = parse_message(raw)
             item = InboundItem(mail=mail, raw=raw)
@@ -147,7 +150,7 @@ class Service:
             if isinstance(outcome, Quarantine):
                 changes = self._quarantine(sha, mail, outcome.reason, now)
                 return Handled(QUARANTINE, changes, "quarantined")
-            return self._carry_out(outcome, item, sha, now)
+            return self._carry_out(outcome, item, sha, received, now)
         except StoreError:
             raise
         except Exception as exc:  # one bad message must never block the others
@@ -156,15 +159,17 @@ class Service:
                 QUARANTINE, self._quarantine(sha, None, _reason(exc), now), "quarantined"
             )
 
-    def _carry_out(self, outcome: Outcome, item: InboundItem, sha: str, now: datetime) -> Handled:
+    def _carry_out(
+        self, outcome: Outcome, item: InboundItem, sha: str, received: datetime, now: datetime
+    ) -> Handled:
         mail = item.mail
         if isinstance(outcome, Discard):
             log.info("discarded %s from %s: %s", mail.message_id, mail.from_addr, outcome.reason)
             seen = self._seen(item, sha, "discarded", now, reason=outcome.reason)
             return Handled(PROCESSED, Changes(seen=[seen]), "discarded")
-        message = self._inbound_record(mail, sha, now)
+        message = self._inbound_record(mail, sha, received)
         if isinstance(outcome, OpenCase):
-            case = self._open_case(outcome, mail, now)
+            case = self._open_case(outcome, mail, received)
             case, effects = transition(case, ComplaintReceived(message, outcome.may_reply), now)
             log.info("opened %s (%s) for %s", case.id, case.track, mail.from_addr)
             kind = "opened"
@@ -183,12 +188,12 @@ class Service:
         seen = self._seen(item, sha, "case", now, case_id=case.id)
         return Handled(PROCESSED, Changes(cases=[case], outbox=outbox, seen=[seen]), kind)
 
-    def _open_case(self, outcome: OpenCase, mail: InboundMail, now: datetime) -> Case:
-        year = now.astimezone(self._tz).year
+    def _open_case(self, outcome: OpenCase, mail: InboundMail, received: datetime) -> Case:
+        year = received.astimezone(self._tz).year
         case_id = self.store.next_case_id(self.settings.organisation.case_prefix, year)
         complainant = Party(mail.from_name, mail.from_addr)
         return new_case(
-            case_id, outcome.track, complainant, self.settings.organisation.language, now
+            case_id, outcome.track, complainant, self.settings.organisation.language, received
         )
 
     def _effects(
@@ -202,7 +207,7 @@ class Service:
                 case = replace(case, messages=(*case.messages, *map(as_record, mails)))
         return case, outbox
 
-    def _inbound_record(self, mail: InboundMail, sha: str, now: datetime) -> MessageRecord:
+    def _inbound_record(self, mail: InboundMail, sha: str, received: datetime) -> MessageRecord:
         attachments = tuple(
             AttachmentRecord(
                 stored_name=self.store.save_attachment(a.payload),
@@ -218,7 +223,7 @@ class Service:
             from_addr=mail.from_addr,
             to=mail.recipients,
             subject=mail.subject,
-            at=now,
+            at=received,
             text=mail.text,
             sha256=sha,
             attachments=attachments,

@@ -78,11 +78,12 @@ class TestImap:
             except Exception:
                 client.shutdown()
 
-    def append(self, raw: bytes, folder: str = "INBOX") -> None:
+    def append(self, raw: bytes, folder: str = "INBOX", at: datetime | None = None) -> None:
+        """Deliver `raw`; `at` sets the server's arrival time (INTERNALDATE)."""
         with self.client() as client:
             if not client.folder_exists(folder):
                 client.create_folder(folder)
-            client.append(folder, raw)
+            client.append(folder, raw, msg_time=at)
 
     def messages(self, folder: str = "INBOX") -> list[bytes]:
         """Raw bodies in UID order (fetched with BODY.PEEK[]); [] when the folder is absent."""

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,17 @@ def test_a_complaint_becomes_a_case_with_acknowledgement_and_staff_notice(
     assert deployment.imap.messages("Processed") == [raw]
     kept = deployment.settings.storage.data_dir / "mail"
     assert [p.read_bytes() for p in kept.glob("*/*.eml")] == [raw]
+
+
+def test_receipt_is_when_the_server_received_the_mail_not_when_it_was_handled(
+    deployment: Deployment, make_mail
+) -> None:
+    arrived = datetime(2026, 3, 13, 16, 45, tzinfo=UTC)  # a Friday; mailbot was down
+    deployment.imap.append(complaint(make_mail), at=arrived)
+    assert deployment.poll("2026-03-16T09:00:00+01:00")[0] == 0
+    [case] = deployment.cases()
+    assert case.received_at == arrived
+    assert case.messages[0].at == arrived
 
 
 def test_a_mail_to_the_committee_address_opens_a_formal_case(
