@@ -105,12 +105,40 @@ class Event:
 
 @dataclass(frozen=True)
 class Deadline:
+    """A term of the procedure; `sent` names the notices already sent for it (so each goes
+    out exactly once, also across restarts)."""
+
     name: str
     due: datetime
     met_at: datetime | None = None
     reminded_at: datetime | None = None
     escalated_at: datetime | None = None
     cancelled_at: datetime | None = None
+    sent: tuple[str, ...] = ()
+
+    @property
+    def open(self) -> bool:
+        return self.met_at is None and self.cancelled_at is None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A text the procedure requires in writing: resolution, proposal, ruling, evaluation..."""
+
+    kind: str
+    at: datetime
+    author: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Appointment:
+    """A mediation meeting or a private hearing."""
+
+    kind: str  # meeting | hearing
+    at: datetime
+    party: str = "all"  # all | complainant | respondent
+    place: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,9 +150,19 @@ class Case:
     complainant: Party
     received_at: datetime
     language: str
+    channel: str = "email"  # email | telefoon | mondeling | brief
     contact: str | None = None  # staff e-mail address
     respondent: Party | None = None
     closed_at: datetime | None = None
+    closed_from: str | None = None  # the stage to return to on #reopen
+    severity: str | None = None
+    outcome: str | None = None
+    tracking: str | None = None
+    agreed: tuple[str, ...] = ()  # complainant | respondent
+    missing: tuple[str, ...] = ()  # formal parts still missing
+    on_hold: bool = False
+    appointments: tuple[Appointment, ...] = ()
+    documents: tuple[Document, ...] = ()
     deadlines: tuple[Deadline, ...] = ()
     messages: tuple[MessageRecord, ...] = ()
     events: tuple[Event, ...] = ()
@@ -132,37 +170,46 @@ class Case:
     def message_ids(self) -> frozenset[str]:
         return frozenset(m.message_id for m in self.messages)
 
+    def deadline(self, name: str) -> Deadline | None:
+        return next((d for d in self.deadlines if d.name == name), None)
+
+    def document(self, kind: str) -> Document | None:
+        """The latest document of that kind."""
+        return next((d for d in reversed(self.documents) if d.kind == kind), None)
+
 
 # --- what the core asks the edges to do ---------------------------------------------------
 
 
 @dataclass(frozen=True)
 class SendMail:
-    """Queue a mail from a template. `to` is a role (complainant, contacts, co-owners,
-    committee, chair, staff-sender) or an e-mail address; the service resolves roles."""
+    """Queue a mail from a template. `to` is a role (complainant, respondent, case-staff,
+    contact, co-owners, committee, chair, parties, operator) or an e-mail address; the service
+    resolves roles to people. `attach` names extras: `ics` (the appointment in context) or
+    `originals` (the case's original mails)."""
 
     template: str
     to: str
     auto_submitted: str | None = "auto-generated"  # auto-replied | auto-generated | None
     in_reply_to: str | None = None
     context: dict[str, Any] = field(default_factory=dict)
+    attach: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class SetDeadline:
-    name: str
-    due: datetime
-
-
-@dataclass(frozen=True)
-class CancelDeadline:
-    name: str
-
-
-Effect = SendMail | SetDeadline | CancelDeadline
+Effect = SendMail
 
 
 # --- mail as it leaves --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutAttachment:
+    """An attachment of outgoing mail: inline text (an .ics) or a kept raw mail by hash."""
+
+    filename: str
+    content_type: str
+    text: str | None = None
+    raw_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -178,6 +225,7 @@ class OutboundMail:
     created_at: datetime
     headers: tuple[tuple[str, str], ...] = ()
     html: str | None = None
+    attachments: tuple[OutAttachment, ...] = ()
     status: str = "pending"  # pending | sent | failed
     attempts: int = 0
     next_attempt_at: datetime | None = None

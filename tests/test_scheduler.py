@@ -1,0 +1,32 @@
+"""The waker: fires at the moment given, also for a moment already past; replaced, not added."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from mailbot.scheduler import Waker
+
+
+def test_fires_for_a_moment_in_the_past_at_once() -> None:
+    waker = Waker()
+    waker.start()
+    try:
+        waker.wake_at(datetime(2020, 1, 1, tzinfo=UTC))
+        assert waker.event.wait(5)
+        assert waker.consume() and not waker.consume()
+    finally:
+        waker.shutdown()
+
+
+def test_a_later_moment_replaces_the_pending_one() -> None:
+    waker = Waker()
+    waker.start()
+    try:
+        waker.wake_at(datetime.now(UTC) + timedelta(hours=1))
+        waker.wake_at(datetime.now(UTC) + timedelta(milliseconds=50))
+        assert waker.event.wait(5)  # the near one fired; the far one was replaced
+        waker.consume()
+        waker.wake_at(None)
+        assert not waker.event.wait(0.2)
+    finally:
+        waker.shutdown()
