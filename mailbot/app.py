@@ -10,6 +10,7 @@ from mailbot.service import Service
 from mailbot.settings import Settings
 from mailbot.smtp import SmtpSender
 from mailbot.store import Store
+from mailbot.workdays import Calendar
 
 
 @dataclass
@@ -42,7 +43,7 @@ def renderer_for(settings: Settings) -> Renderer:
 def build_app(settings: Settings) -> App:
     store = Store.open(settings.storage.data_dir)
     try:
-        service = Service(settings, store, renderer_for(settings))
+        service = Service(settings, store, renderer_for(settings), Calendar.from_settings(settings))
     except BaseException:
         store.close()
         raise

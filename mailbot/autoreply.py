@@ -12,8 +12,14 @@ from mailbot.model import InboundMail
 
 # X-Auto-Response-Suppress tokens that ask us not to answer (NDR alone only concerns
 # non-delivery reports, which mailbot does not send).
-_SUPPRESS_TOKENS = {"all": "All", "autoreply": "AutoReply", "oof": "OOF", "dr": "DR",
-                    "rn": "RN", "nrn": "NRN"}  # fmt: skip
+_SUPPRESS_TOKENS = {
+    "all": "All",
+    "autoreply": "AutoReply",
+    "oof": "OOF",
+    "dr": "DR",
+    "rn": "RN",
+    "nrn": "NRN",
+}
 _AUTOREPLY_HEADERS = ("x-autoreply", "x-autorespond")
 _AUTOMATIC_PRECEDENCE = frozenset({"bulk", "junk", "list"})
 # Local parts of senders that are machines, with variants (no_reply, do.not.reply,

@@ -50,7 +50,7 @@ def check_templates(settings: Settings) -> list[CheckResult]:
             results.append(CheckResult(f"template {lang}/{name} ({track})", False, str(exc)))
     if not results:
         count = len(TEMPLATES) * len(LANGUAGES)
-        results.append(CheckResult("templates", True, f"{count} templates render"))
+        results.append(CheckResult("templates", True, f"{count} templates render in nl and en"))
     return results
 
 

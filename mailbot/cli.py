@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", parents=[common], help="the daemon: IMAP, deadlines, outbox")
     sub.add_parser("check", parents=[common], help="check config, templates, IMAP and SMTP")
     sub.add_parser("poll-once", parents=[common, at], help="handle the mailbox now, then exit")
+    sub.add_parser("tick", parents=[common, at], help="send what is due at --at (default now)")
+    purge = sub.add_parser("purge", parents=[common, at], help="retention: delete old cases")
+    purge.add_argument("--dry-run", action="store_true", help="list what would go; change nothing")
     cases = sub.add_parser("cases", parents=[common, at], help="list cases")
     which = cases.add_mutually_exclusive_group()
     which.add_argument("--open", dest="which", action="store_const", const="open")
@@ -123,6 +126,7 @@ def cmd_poll_once(args: argparse.Namespace, settings: Settings, clock: Clock, ou
         waiting = sum(1 for m in app.store.outbox() if m.status == "pending")
     print(
         f"fetched {report.fetched}: {report.opened} new case(s), {report.added} added to a case, "
+        f"{report.commands} with commands, {report.refused} refused, "
         f"{report.discarded} discarded, {report.quarantined} quarantined; "
         f"sent {sent.sent}, waiting {waiting}, failed {sent.failed}",
         file=out,
@@ -132,6 +136,32 @@ def cmd_poll_once(args: argparse.Namespace, settings: Settings, clock: Clock, ou
             f"error: SMTP server unreachable; {waiting} mail(s) wait in the outbox", file=sys.stderr
         )
         return EXIT_FAILURE
+    return EXIT_OK
+
+
+def cmd_tick(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
+    with build_app(settings) as app:
+        queued = app.service.tick(clock.now())
+        sent = app.service.flush_outbox(app.sender(), clock.now())
+        waiting = sum(1 for m in app.store.outbox() if m.status == "pending")
+    print(f"queued {queued} notice(s); sent {sent.sent}, waiting {waiting}", file=out)
+    if sent.unreachable:
+        print(
+            f"error: SMTP server unreachable; {waiting} mail(s) wait in the outbox", file=sys.stderr
+        )
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def cmd_purge(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
+    with build_app(settings) as app:
+        if args.dry_run:
+            ids = app.service.purge(clock.now(), None, dry_run=True)
+        else:
+            with app.mailbox() as mailbox:
+                ids = app.service.purge(clock.now(), mailbox)
+    verb = "would purge" if args.dry_run else "purged"
+    print(f"{verb} {len(ids)} case(s){': ' + ', '.join(ids) if ids else ''}", file=out)
     return EXIT_OK
 
 
@@ -190,6 +220,8 @@ COMMANDS = {
     "run": cmd_run,
     "check": cmd_check,
     "poll-once": cmd_poll_once,
+    "tick": cmd_tick,
+    "purge": cmd_purge,
     "cases": cmd_cases,
     "show": cmd_show,
 }

@@ -59,4 +59,11 @@ class SmtpAuthError(SmtpError):
 
 
 class ProcedureError(MailbotError):
-    """The procedure does not allow this step; the message says why."""
+    """The procedure does not allow this step. `code` and `params` say why; `reasons.explain`
+    turns them into a sentence in the reader's language."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code = code
+        self.params = params
+        detail = ", ".join(f"{k}={v}" for k, v in params.items())
+        super().__init__(f"{code} ({detail})" if detail else code)

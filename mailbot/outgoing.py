@@ -1,13 +1,14 @@
-"""Turning SendMail effects into composed outbox mail: recipients, context, headers, ids."""
+"""Turning SendMail effects into composed outbox mail: context, headers, ids, attachments."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mailbot.model import Case, MessageRecord, OutboundMail, SendMail
+from mailbot.audience import Recipient, recipients
+from mailbot.ical import invitation
+from mailbot.model import Case, MessageRecord, OutAttachment, OutboundMail, SendMail
 from mailbot.render import Renderer
 from mailbot.settings import Settings
 from mailbot.tags import ensure_tag
@@ -17,13 +18,8 @@ TRACK_NAMES = {
     "nl": {"direct": "direct oplossen", "mediation": "bemiddeling", "formal": "klachtenregeling"},
     "en": {"direct": "direct resolution", "mediation": "mediation", "formal": "formal complaint"},
 }
-
-
-@dataclass(frozen=True)
-class Recipient:
-    name: str
-    email: str
-    role: str
+# Templates whose context carries the case's whole timeline.
+_WITH_TIMELINE = ("case_file", "status")
 
 
 def message_id_domain(address: str) -> str:
@@ -32,57 +28,40 @@ def message_id_domain(address: str) -> str:
     return "mailbot." + (address.rpartition("@")[2].lower() or "invalid")
 
 
-def recipients(role: str, case: Case | None, settings: Settings) -> list[Recipient]:
-    """Who a role means for this case; formal cases' content only reaches the committee
-    and the co-owners."""
-    if "@" in role:
-        return [Recipient("", role.lower(), "address")]
-    if role == "complainant":
-        if case is None or not case.complainant.email:
-            return []
-        return [Recipient(case.complainant.name, case.complainant.email, role)]
-    if role == "case-staff":
-        if case is not None and case.track == "formal":
-            return _dedupe([*recipients("committee", case, settings), *_co_owners(settings)])
-        contact = settings.staff_member(case.contact) if case and case.contact else None
-        chosen = [contact] if contact else list(settings.contacts or settings.staff)
-        return [Recipient(s.name, s.email, "staff") for s in chosen]
-    if role == "co-owners":
-        return _co_owners(settings)
-    if role == "committee":
-        return [Recipient(c.name, c.email, "committee") for c in settings.committee]
-    if role == "operator":
-        op = settings.addresses.operator
-        return [Recipient("", op, "operator")] if op else []
-    raise ValueError(f"unknown recipient role {role!r}")
-
-
-def _co_owners(settings: Settings) -> list[Recipient]:
-    return [Recipient(s.name, s.email, "staff") for s in settings.co_owners]
-
-
-def _dedupe(people: list[Recipient]) -> list[Recipient]:
-    seen: set[str] = set()
-    return [p for p in people if not (p.email.lower() in seen or seen.add(p.email.lower()))]
-
-
 def stable_message_id(settings: Settings, *parts: str) -> str:
     """The same effect of the same trigger always gets the same Message-ID."""
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
     return f"{digest}@{message_id_domain(settings.addresses.complaints)}"
 
 
-def case_context(case: Case) -> dict[str, Any]:
-    first = case.messages[0] if case.messages else None
+def case_context(case: Case, settings: Settings) -> dict[str, Any]:
+    first = next((m for m in case.messages if m.direction == "in"), None)
+    contact = settings.staff_member(case.contact) if case.contact else None
+    decision = case.deadline("formal.decision")
+    meeting = next((a for a in reversed(case.appointments) if a.kind == "meeting"), None)
     return {
         "id": case.id,
         "track": case.track,
         "stage": case.stage,
         "status": case.status,
+        "channel": case.channel,
         "complainant_name": case.complainant.name,
         "complainant_email": case.complainant.email,
         "received_at": case.received_at,
         "subject": first.subject if first else "",
+        "contact_name": contact.name if contact else "",
+        "respondent_name": (case.respondent.name or case.respondent.email or "")
+        if case.respondent
+        else "",
+        "severity": case.severity or "",
+        "outcome": case.outcome or "",
+        "tracking": case.tracking or "",
+        "language": case.language,
+        "decision_due": decision.due if decision else None,
+        "deadlines": {
+            d.name: {"due": d.due, "met_at": d.met_at} for d in case.deadlines if not d.cancelled_at
+        },
+        "meeting": {"at": meeting.at, "place": meeting.place} if meeting else None,
     }
 
 
@@ -110,8 +89,50 @@ def base_context(settings: Settings, lang: str) -> dict[str, Any]:
     }
 
 
+def timeline(case: Case) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": m.at,
+            "direction": m.direction,
+            "sender": m.from_addr,
+            "subject": m.subject,
+            "text": m.text,
+        }
+        for m in case.messages
+    ]
+
+
+def sees_content(person: Recipient, case: Case, settings: Settings) -> bool:
+    """Whether this person may read the case's content (DESIGN section 6)."""
+    if case.respondent and case.respondent.email and person.email == case.respondent.email:
+        return False
+    if case.track != "formal" or person.role == "committee":
+        return True
+    staff = settings.staff_member(person.email)
+    return staff is not None and staff.is_co_owner
+
+
+def _case_extras(effect: SendMail, case: Case, person: Recipient, settings: Settings) -> dict:
+    if effect.template not in _WITH_TIMELINE:
+        return {}
+    limited = not sees_content(person, case, settings)
+    upcoming = sorted(
+        (d for d in case.deadlines if not d.met_at and not d.cancelled_at), key=lambda d: d.due
+    )
+    return {
+        "timeline": [] if limited else timeline(case),
+        "documents": []
+        if limited
+        else [
+            {"kind": d.kind, "at": d.at, "author": d.author, "text": d.text} for d in case.documents
+        ],
+        "limited": limited,
+        "next_deadline": {"name": upcoming[0].name, "due": upcoming[0].due} if upcoming else None,
+    }
+
+
 def language_for(recipient: Recipient, case: Case | None, settings: Settings) -> str:
-    if recipient.role == "complainant" and case is not None:
+    if recipient.role in ("complainant", "respondent") and case is not None:
         return case.language
     return settings.organisation.language
 
@@ -125,38 +146,84 @@ def build_mails(
     now: datetime,
 ) -> list[OutboundMail]:
     """One outbound mail per recipient of the effect (never several recipients in one)."""
-    mails = []
-    trigger_id = trigger.message_id if trigger else now.isoformat()
-    for person in recipients(effect.to, case, settings):
-        lang = language_for(person, case, settings)
-        context = {
-            **base_context(settings, lang),
-            "case": case_context(case) if case else None,
-            "message": message_context(trigger),
-            "recipient": {"name": person.name, "email": person.email, "role": person.role},
-            **effect.context,
-        }
-        rendered = renderer.render(effect.template, lang, context)
-        subject = rendered.subject
-        if case is not None:
-            subject = ensure_tag(subject, case.id, settings.organisation.case_prefix)
-        message_id = stable_message_id(
-            settings, case.id if case else "", trigger_id, effect.template, person.email
+    # Without a triggering mail (a deadline notice), the moment and the deadline identify it.
+    trigger_id = (
+        trigger.message_id if trigger else f"{now.isoformat()} {effect.context.get('deadline')}"
+    )
+    return [
+        _build_one(effect, case, trigger, trigger_id, person, settings, renderer, now)
+        for person in recipients(effect.to, case, settings)
+    ]
+
+
+def _build_one(
+    effect: SendMail,
+    case: Case | None,
+    trigger: MessageRecord | None,
+    trigger_id: str,
+    person: Recipient,
+    settings: Settings,
+    renderer: Renderer,
+    now: datetime,
+) -> OutboundMail:
+    lang = language_for(person, case, settings)
+    context = {
+        **base_context(settings, lang),
+        "case": case_context(case, settings) if case else None,
+        "message": message_context(trigger),
+        "recipient": {"name": person.name, "email": person.email, "role": person.role},
+        **(_case_extras(effect, case, person, settings) if case else {}),
+        **effect.context,
+    }
+    rendered = renderer.render(effect.template, lang, context)
+    subject = rendered.subject
+    if case is not None:
+        subject = ensure_tag(subject, case.id, settings.organisation.case_prefix)
+    message_id = stable_message_id(
+        settings, case.id if case else "", trigger_id, effect.template, person.email
+    )
+    return OutboundMail(
+        message_id=message_id,
+        case_id=case.id if case else None,
+        sender=settings.addresses.complaints,
+        to=person.email,
+        subject=subject,
+        text=rendered.text,
+        html=rendered.html,
+        created_at=now,
+        headers=_thread_headers(effect, case, trigger),
+        attachments=_attachments(effect, case, person, subject, settings, now),
+    )
+
+
+def _attachments(
+    effect: SendMail,
+    case: Case | None,
+    person: Recipient,
+    subject: str,
+    settings: Settings,
+    now: datetime,
+) -> tuple[OutAttachment, ...]:
+    found: list[OutAttachment] = []
+    if "ics" in effect.attach and case is not None:
+        at = effect.context["at"]
+        uid = stable_message_id(settings, case.id, effect.template, at.isoformat())
+        text = invitation(
+            uid=uid,
+            start=at,
+            summary=subject,
+            organizer=settings.addresses.complaints,
+            attendee=person.email,
+            location=effect.context.get("place", ""),
+            stamp=now,
         )
-        mails.append(
-            OutboundMail(
-                message_id=message_id,
-                case_id=case.id if case else None,
-                sender=settings.addresses.complaints,
-                to=person.email,
-                subject=subject,
-                text=rendered.text,
-                html=rendered.html,
-                created_at=now,
-                headers=_thread_headers(effect, case, trigger),
-            )
-        )
-    return mails
+        found.append(OutAttachment("uitnodiging.ics", "text/calendar", text=text))
+    if "originals" in effect.attach and case is not None:
+        found += [
+            OutAttachment(f"{i:02d}-origineel.eml", "message/rfc822", raw_sha256=m.sha256)
+            for i, m in enumerate((m for m in case.messages if m.sha256), start=1)
+        ]
+    return tuple(found)
 
 
 def _thread_headers(

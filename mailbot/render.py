@@ -14,6 +14,8 @@ from babel.dates import format_date, format_datetime
 from mailbot.errors import TemplateError
 
 LANGUAGES = ("nl", "en")
+# English mail is written for British-neutral readers: "Monday, 4 May 2026".
+_LOCALES = {"nl": "nl_NL", "en": "en_GB"}
 
 
 def package_templates_dir() -> Path:
@@ -98,10 +100,10 @@ class Renderer:
     def _format_date(self, value: date | datetime, lang: str) -> str:
         if isinstance(value, datetime):
             value = value.astimezone(self._tz).date()
-        return format_date(value, format="full", locale=lang)
+        return format_date(value, format="full", locale=_LOCALES[lang])
 
     def _format_datetime(self, value: datetime, lang: str) -> str:
         moment = value.astimezone(self._tz)
-        day = format_date(moment.date(), format="full", locale=lang)
-        clock = format_datetime(moment, "HH:mm", tzinfo=self._tz, locale=lang)
+        day = format_date(moment.date(), format="full", locale=_LOCALES[lang])
+        clock = format_datetime(moment, "HH:mm", tzinfo=self._tz, locale=_LOCALES[lang])
         return f"{day} {'om' if lang == 'nl' else 'at'} {clock}"

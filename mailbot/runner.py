@@ -12,6 +12,7 @@ from mailbot.backoff import Backoff
 from mailbot.clock import Clock
 from mailbot.errors import MailbotError
 from mailbot.imap import ImapMailbox
+from mailbot.scheduler import Waker
 from mailbot.service import Sender, Service
 from mailbot.settings import Settings
 
@@ -28,6 +29,7 @@ class Daemon:
         sender_factory: Callable[[], Sender],
         stop: threading.Event | None = None,
         imap_backoff: Backoff | None = None,
+        waker: Waker | None = None,
     ) -> None:
         self.settings = settings
         self.service = service
@@ -38,16 +40,21 @@ class Daemon:
         self._imap_backoff = imap_backoff or Backoff(initial=1.0, maximum=300.0)
         self._smtp_backoff = Backoff(initial=5.0, maximum=600.0)
         self._smtp_retry_at: datetime | None = None
+        self.waker = waker or Waker()
 
     def run(self) -> None:
         log.info("mailbot running for %s", self.settings.organisation.name)
-        while not self.stop.is_set():
-            try:
-                self._session()
-            except MailbotError as exc:
-                delay = self._imap_backoff.next_delay()
-                log.error("%s; retrying in %.0f s", exc, delay)
-                self.stop.wait(delay)
+        self.waker.start()
+        try:
+            while not self.stop.is_set():
+                try:
+                    self._session()
+                except MailbotError as exc:
+                    delay = self._imap_backoff.next_delay()
+                    log.error("%s; retrying in %.0f s", exc, delay)
+                    self.stop.wait(delay)
+        finally:
+            self.waker.shutdown()
         log.info("mailbot stopped")
 
     def _session(self) -> None:
@@ -58,14 +65,20 @@ class Daemon:
             self._imap_backoff.reset()
             while not self.stop.is_set():
                 self.cycle(mailbox)
-                mailbox.wait_for_mail(self._wait_seconds(), self.stop.is_set)
+                self.waker.wake_at(self._next_wake())
+                mailbox.wait_for_mail(self._wait_seconds(), self._interrupted)
+                self.waker.consume()
         finally:
             mailbox.close()
 
     def cycle(self, mailbox: ImapMailbox) -> None:
-        """One round: take in what arrived, then send what is due."""
+        """One round: take in what arrived, queue what fell due, then send."""
         self.service.poll_once(mailbox, self.clock.now())
+        self.service.tick(self.clock.now())
         self.flush()
+
+    def _interrupted(self) -> bool:
+        return self.stop.is_set() or self.waker.event.is_set()
 
     def flush(self) -> None:
         now = self.clock.now()
@@ -80,11 +93,13 @@ class Daemon:
             self._smtp_retry_at = None
 
     def _wait_seconds(self) -> float:
-        wait = float(self.settings.imap.poll_seconds)
-        now = self.clock.now()
-        due = self.service.next_outbox_attempt()
-        if self._smtp_retry_at is not None:
-            due = max(due, self._smtp_retry_at) if due else self._smtp_retry_at
-        if due is not None:
-            wait = min(wait, max((due - now).total_seconds(), 0.0))
-        return max(wait, 0.05)
+        """The poll interval; the waker interrupts earlier when something falls due."""
+        return float(self.settings.imap.poll_seconds)
+
+    def _next_wake(self) -> datetime | None:
+        """The next deadline notice or outbox retry, never sooner than the SMTP backoff."""
+        moments = [self.service.next_deadline(self.clock.now())]
+        retry = self.service.next_outbox_attempt()
+        if retry is not None:
+            moments.append(max(retry, self._smtp_retry_at) if self._smtp_retry_at else retry)
+        return min((m for m in moments if m is not None), default=None)

@@ -7,41 +7,36 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
+from mailbot.actions import Actions, Handled
 from mailbot.compose import compose
+from mailbot.deadlines import due_notices, next_moment
 from mailbot.errors import MailbotError, SmtpError, StoreError
 from mailbot.inbound.item import (
-    AddToCase,
-    Discard,
     InboundItem,
-    OpenCase,
-    Outcome,
     PipelineContext,
     Quarantine,
 )
 from mailbot.inbound.pipeline import run_pipeline
 from mailbot.model import (
-    AttachmentRecord,
-    Case,
-    Effect,
     FetchedMessage,
     InboundMail,
     MessageRecord,
     OutboundMail,
-    Party,
     SendMail,
 )
-from mailbot.outgoing import as_record, build_mails
+from mailbot.outgoing import build_mails
 from mailbot.parse import parse_message
-from mailbot.procedure import (
-    ComplainantWrote,
-    ComplaintReceived,
-    StaffWrote,
-    new_case,
-    transition,
-)
+from mailbot.procedure import Policy
+from mailbot.procedure.policy import TermCalendar
 from mailbot.render import Renderer
+from mailbot.retention import (
+    attachment_names,
+    inbound_message_ids,
+    purgeable,
+    raw_hashes,
+    stats_row,
+)
 from mailbot.settings import Settings
 from mailbot.store import Changes, SeenRecord, Store
 
@@ -58,6 +53,10 @@ class Mailbox(Protocol):
     def move(self, uids: Sequence[int], folder: str) -> None: ...
 
 
+class Purgeable(Protocol):
+    def delete_message_ids(self, folder: str, message_ids: Iterable[str]) -> int: ...
+
+
 class Sender(Protocol):
     def open(self) -> None: ...
     def send(self, sender: str, recipient: str, data: bytes) -> None: ...
@@ -71,15 +70,10 @@ class PollReport:
     fetched: int = 0
     opened: int = 0
     added: int = 0
+    commands: int = 0
+    refused: int = 0
     discarded: int = 0
     quarantined: int = 0
-
-
-@dataclass(frozen=True)
-class Handled:
-    folder: str  # processed | quarantine
-    changes: Changes
-    kind: str  # opened | added | discarded | quarantined
 
 
 @dataclass
@@ -93,11 +87,14 @@ class SendReport:
 class Service:
     """poll_once and flush_outbox: the edges' work around the pure core."""
 
-    def __init__(self, settings: Settings, store: Store, renderer: Renderer) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, renderer: Renderer, calendar: TermCalendar
+    ) -> None:
         self.settings = settings
         self.store = store
         self.renderer = renderer
-        self._tz = ZoneInfo(settings.organisation.timezone)
+        self.calendar = calendar
+        self.actions = Actions(Policy(settings, calendar), store, renderer)
 
     # --- inbound --------------------------------------------------------------------
 
@@ -150,103 +147,13 @@ class Service:
             if isinstance(outcome, Quarantine):
                 changes = self._quarantine(sha, mail, outcome.reason, now)
                 return Handled(QUARANTINE, changes, "quarantined")
-            return self._carry_out(outcome, item, sha, received, now)
+            return self.actions.carry_out(outcome, item, sha, received, now)
         except StoreError:
             raise
         except Exception as exc:  # one bad message must never block the others
             log.exception("message %s could not be handled", sha[:12])
-            return Handled(
-                QUARANTINE, self._quarantine(sha, None, _reason(exc), now), "quarantined"
-            )
-
-    def _carry_out(
-        self, outcome: Outcome, item: InboundItem, sha: str, received: datetime, now: datetime
-    ) -> Handled:
-        mail = item.mail
-        if isinstance(outcome, Discard):
-            log.info("discarded %s from %s: %s", mail.message_id, mail.from_addr, outcome.reason)
-            seen = self._seen(item, sha, "discarded", now, reason=outcome.reason)
-            return Handled(PROCESSED, Changes(seen=[seen]), "discarded")
-        message = self._inbound_record(mail, sha, received)
-        if isinstance(outcome, OpenCase):
-            case = self._open_case(outcome, mail, received)
-            case, effects = transition(case, ComplaintReceived(message, outcome.may_reply), now)
-            log.info("opened %s (%s) for %s", case.id, case.track, mail.from_addr)
-            kind = "opened"
-        elif isinstance(outcome, AddToCase):
-            event = (
-                ComplainantWrote(message, outcome.may_reply)
-                if outcome.role == "complainant"
-                else StaffWrote(message, mail.from_addr)
-            )
-            case, effects = transition(outcome.case, event, now)
-            log.info("added %s from %s to %s", mail.message_id, mail.from_addr, case.id)
-            kind = "added"
-        else:
-            raise AssertionError(f"unhandled outcome {outcome!r}")
-        case, outbox = self._effects(case, effects, message, now)
-        seen = self._seen(item, sha, "case", now, case_id=case.id)
-        return Handled(PROCESSED, Changes(cases=[case], outbox=outbox, seen=[seen]), kind)
-
-    def _open_case(self, outcome: OpenCase, mail: InboundMail, received: datetime) -> Case:
-        year = received.astimezone(self._tz).year
-        case_id = self.store.next_case_id(self.settings.organisation.case_prefix, year)
-        complainant = Party(mail.from_name, mail.from_addr)
-        return new_case(
-            case_id, outcome.track, complainant, self.settings.organisation.language, received
-        )
-
-    def _effects(
-        self, case: Case, effects: Iterable[Effect], trigger: MessageRecord, now: datetime
-    ) -> tuple[Case, list[OutboundMail]]:
-        outbox: list[OutboundMail] = []
-        for effect in effects:
-            if isinstance(effect, SendMail):
-                mails = build_mails(effect, case, trigger, self.settings, self.renderer, now)
-                outbox.extend(mails)
-                case = replace(case, messages=(*case.messages, *map(as_record, mails)))
-        return case, outbox
-
-    def _inbound_record(self, mail: InboundMail, sha: str, received: datetime) -> MessageRecord:
-        attachments = tuple(
-            AttachmentRecord(
-                stored_name=self.store.save_attachment(a.payload),
-                original_name=a.filename,
-                content_type=a.content_type,
-                size=len(a.payload),
-            )
-            for a in mail.attachments
-        )
-        return MessageRecord(
-            message_id=mail.message_id,
-            direction="in",
-            from_addr=mail.from_addr,
-            to=mail.recipients,
-            subject=mail.subject,
-            at=received,
-            text=mail.text,
-            sha256=sha,
-            attachments=attachments,
-        )
-
-    def _seen(
-        self,
-        item: InboundItem,
-        sha: str,
-        outcome: str,
-        now: datetime,
-        case_id: str | None = None,
-        reason: str = "",
-    ) -> SeenRecord:
-        return SeenRecord(
-            key=item.dedupe_key or sha,
-            message_id=item.mail.message_id,
-            sha256=sha,
-            outcome=outcome,
-            at=now,
-            case_id=case_id,
-            reason=reason,
-        )
+            changes = self._quarantine(sha, None, _reason(exc), now)
+            return Handled(QUARANTINE, changes, "quarantined")
 
     def _quarantine(
         self, key: str, mail: InboundMail | None, reason: str, now: datetime
@@ -272,6 +179,54 @@ class Service:
             reason=reason,
         )
         return Changes(outbox=outbox, seen=[seen])
+
+    # --- deadlines ------------------------------------------------------------------
+
+    def tick(self, now: datetime) -> int:
+        """Queue every reminder and escalation due at `now`; returns how many mails."""
+        queued = 0
+        for case in self.store.cases():
+            updated, effects = due_notices(case, now, self.calendar)
+            if updated == case:
+                continue
+            changes = self.actions.case_changes(updated, effects, None, now)
+            self.store.apply(changes)
+            queued += len(changes.outbox)
+            log.info("%s: %d deadline notice(s) queued", case.id, len(changes.outbox))
+        self.store.commit()
+        return queued
+
+    def purge(self, now: datetime, mailbox: Purgeable | None, dry_run: bool = False) -> list[str]:
+        """Delete every case past retention: record, kept mail, attachments, IMAP copies; an
+        anonymous statistics row stays. Returns the purged case ids."""
+        cases = purgeable(self.store.cases(), now)
+        if dry_run or not cases:
+            return [c.id for c in cases]
+        if mailbox is not None:
+            for case in cases:
+                folder = self.settings.imap.processed_folder
+                mailbox.delete_message_ids(folder, inbound_message_ids(case))
+        kept_elsewhere = self._files_in_use(exclude={c.id for c in cases})
+        self.store.apply(
+            Changes(stats=[stats_row(c) for c in cases], removed=[c.id for c in cases])
+        )
+        self.store.commit()
+        hashes = [h for c in cases for h in raw_hashes(c) if h not in kept_elsewhere]
+        names = [n for c in cases for n in attachment_names(c) if n not in kept_elsewhere]
+        removed = self.store.delete_files(hashes, names)
+        for case in cases:
+            log.info("purged %s (%s, closed %s)", case.id, case.track, case.closed_at)
+        log.info("purge: %d case(s), %d file(s) removed", len(cases), removed)
+        return [c.id for c in cases]
+
+    def _files_in_use(self, exclude: set[str]) -> set[str]:
+        """Content-addressed files another case still refers to stay."""
+        others = [c for c in self.store.cases() if c.id not in exclude]
+        return {x for c in others for x in (*raw_hashes(c), *attachment_names(c))}
+
+    def next_deadline(self, now: datetime) -> datetime | None:
+        """The next moment a reminder or escalation falls due."""
+        return next_moment(self.store.cases(), now, self.calendar)
 
     # --- outbound -------------------------------------------------------------------
 
@@ -300,7 +255,8 @@ class Service:
         self, sender: Sender, mail: OutboundMail, now: datetime, report: SendReport
     ) -> bool:
         try:
-            sender.send(mail.sender, mail.to, compose(mail, self.settings.organisation.name))
+            data = compose(mail, self.settings.organisation.name, self._load_raw)
+            sender.send(mail.sender, mail.to, data)
         except SmtpError as exc:
             self._defer(mail, exc, now, report)
             return sender.connected
@@ -324,6 +280,12 @@ class Service:
             replace(mail, attempts=attempts, next_attempt_at=now + delay, last_error=str(exc))
         )
         report.deferred += 1
+
+    def _load_raw(self, sha: str) -> bytes:
+        return self.store.raw_path(sha).read_bytes()
+
+    def _load_raw(self, sha: str) -> bytes:
+        return self.store.raw_path(sha).read_bytes()
 
     def next_outbox_attempt(self) -> datetime | None:
         pending = [m for m in self.store.outbox() if m.status == "pending"]

@@ -105,6 +105,9 @@ class Changes:
     cases: list[Case] = field(default_factory=list)
     outbox: list[OutboundMail] = field(default_factory=list)
     seen: list[SeenRecord] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    stats: list[dict[str, Any]] = field(default_factory=list)  # rows kept after a purge
+    removed: list[str] = field(default_factory=list)  # case ids purged
 
 
 class Store:
@@ -122,6 +125,11 @@ class Store:
         self._outbox_doc: dict[str, int] = {}
         self._seen: dict[str, SeenRecord] = {}
         self._thread: dict[str, str] = {}
+        self._meta: dict[str, str] = {}
+        self._stats: list[dict[str, Any]] = []
+        self._removed: list[str] = []
+        self._dirty_meta = False
+        self._new_stats: list[dict[str, Any]] = []
         self._dirty_cases: set[str] = set()
         self._dirty_outbox: set[str] = set()
         self._new_seen: list[SeenRecord] = []
@@ -178,6 +186,8 @@ class Store:
         for doc in self._db.table("seen").all():
             record = from_dict(SeenRecord, doc)
             self._seen[record.key] = record
+        self._meta = {d["key"]: d["value"] for d in self._db.table("meta").all()}
+        self._stats = [dict(d) for d in self._db.table("stats").all()]
         doc_ids = list(self._case_doc.values()) + list(self._outbox_doc.values())
         self._next_doc = max(doc_ids, default=0) + 1
         self._replay_sent_journal()
@@ -214,6 +224,15 @@ class Store:
     def seen(self, key: str) -> SeenRecord | None:
         with self._lock:
             return self._seen.get(key)
+
+    def meta(self, key: str) -> str | None:
+        with self._lock:
+            return self._meta.get(key)
+
+    def stats(self) -> list[dict[str, Any]]:
+        """Anonymous rows of purged cases, for later yearly analyses."""
+        with self._lock:
+            return list(self._stats)
 
     def outbox(self) -> list[OutboundMail]:
         with self._lock:
@@ -256,6 +275,24 @@ class Store:
             for record in changes.seen:
                 self._seen[record.key] = record
                 self._new_seen.append(record)
+            if changes.meta:
+                self._meta.update(changes.meta)
+                self._dirty_meta = True
+            self._stats += changes.stats
+            self._new_stats += changes.stats
+            for case_id in changes.removed:
+                self._remove_case(case_id)
+
+    def _remove_case(self, case_id: str) -> None:
+        case = self._cases.pop(case_id, None)
+        if case is None:
+            return
+        self._dirty_cases.discard(case_id)
+        self._removed.append(case_id)
+        for message in case.messages:
+            self._thread.pop(message.message_id, None)
+        for key in [k for k, r in self._seen.items() if r.case_id == case_id]:
+            del self._seen[key]
 
     def update_outbound(self, mail: OutboundMail) -> None:
         self._check_writable()
@@ -300,14 +337,24 @@ class Store:
             self._write_cases()
             self._write_outbox()
             self._write_counters()
+            self._write_removals()
             if self._new_seen:
                 self._db.table("seen").insert_multiple(to_dict(r) for r in self._new_seen)
+            if self._dirty_meta:
+                meta = self._db.table("meta")
+                meta.truncate()
+                meta.insert_multiple({"key": k, "value": v} for k, v in sorted(self._meta.items()))
+            if self._new_stats:
+                self._db.table("stats").insert_multiple(self._new_stats)
             try:
                 self._db.storage.flush()
             except BaseException:
                 self._reload()
                 raise
             self._new_seen.clear()
+            self._new_stats = []
+            self._removed = []
+            self._dirty_meta = False
             self._dirty_cases.clear()
             self._dirty_outbox.clear()
             self._truncate_sent_journal()
@@ -322,6 +369,16 @@ class Store:
                 doc_id = self._case_doc[case_id] = self._take_doc_id()
             docs.append(Document(to_dict(self._cases[case_id]), doc_id=doc_id))
         self._replace_docs(table, docs)
+
+    def _write_removals(self) -> None:
+        assert self._db is not None
+        if not self._removed:
+            return
+        gone = [self._case_doc.pop(cid) for cid in self._removed if cid in self._case_doc]
+        if gone:
+            self._db.table("cases").remove(doc_ids=gone)
+        removed = set(self._removed)
+        self._db.table("seen").remove(lambda doc: doc.get("case_id") in removed)
 
     def _write_outbox(self) -> None:
         assert self._db is not None
@@ -418,3 +475,14 @@ class Store:
 
     def iter_raw(self) -> Iterator[Path]:
         yield from sorted((self.data_dir / "mail").glob("*/*.eml"))
+
+    def delete_files(self, raw_hashes: list[str], attachments: list[str]) -> int:
+        """Remove kept mail and attachments (after a purge was committed); returns how many."""
+        paths = [self.raw_path(h) for h in raw_hashes]
+        paths += [self.attachment_path(n) for n in attachments]
+        count = 0
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                count += 1
+        return count

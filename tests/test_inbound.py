@@ -8,20 +8,24 @@ from pathlib import Path
 
 import pytest
 
+from mailbot.commands import Token, parse_command
 from mailbot.inbound.dedupe import dedupe_key
 from mailbot.inbound.item import (
     AddToCase,
+    AnswerHelp,
     Discard,
     InboundItem,
     OpenCase,
     PipelineContext,
+    Refuse,
+    RunCommands,
 )
 from mailbot.inbound.pipeline import STEPS, run_pipeline
 from mailbot.model import Case, MessageRecord, Party
 from mailbot.parse import parse_message
 from mailbot.store import SeenRecord
 
-from support import ANNA, BRAM, CLIENT, COMMITTEE, make_settings
+from support import ANNA, BRAM, CLIENT, COMMITTEE, PIETER, make_settings
 
 NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 DATA = Path(__file__).parent / "data"
@@ -122,8 +126,6 @@ def test_where_a_mail_goes(raw: bytes, expected, ctx: PipelineContext) -> None:
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
-        (mail(sender=ANNA), "staff mail without a case"),
-        (mail(sender=BRAM), "committee mail without a case"),
         (mail(extra="Auto-Submitted: auto-replied\r\n"), "automatic mail without a case"),
         (mail(extra="List-Id: <nieuws.example.org>\r\n"), "automatic mail without a case"),
         (mail(sender="klachten@example.nl"), "own"),
@@ -162,4 +164,68 @@ def test_dedupe_key_ignores_trace_headers_but_not_content() -> None:
 
 def test_the_steps_run_in_the_documented_order() -> None:
     names = [s.__name__ for s in STEPS]
-    assert names == ["loop_guard", "dedupe", "identify_case", "classify_sender", "route"]
+    assert names == [
+        "loop_guard",
+        "dedupe",
+        "identify_case",
+        "classify_sender",
+        "read_commands",
+        "route",
+    ]
+
+
+AUTH = "Authentication-Results: mx.example.nl; dmarc=pass\r\n"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (mail(sender=ANNA, extra=AUTH), AnswerHelp()),
+        (
+            mail(sender=ANNA, subject="Re: [KL-2026-0001] #opgelost", extra=AUTH),
+            RunCommands(CASE, (parse_command(Token("opgelost", "")),)),
+        ),
+        (
+            mail(sender=ANNA, subject="#help", extra=AUTH),
+            RunCommands(None, (parse_command(Token("help", "")),)),
+        ),
+    ],
+)
+def test_staff_commands(raw: bytes, expected, ctx: PipelineContext) -> None:
+    outcome = run(raw, ctx)
+    assert outcome == expected or (
+        isinstance(outcome, RunCommands)
+        and [c.name for c in outcome.commands] == [c.name for c in expected.commands]
+        and outcome.case == expected.case
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (mail(sender=ANNA, subject="Re: [KL-2026-0001] #opgelost"), "not_authenticated"),
+        (mail(sender=PIETER, subject="Re: [KL-2026-0001] #mislukt", extra=AUTH), "not_allowed"),
+        (mail(sender=ANNA, subject="#opgelost", extra=AUTH), "no_case"),
+        (
+            mail(sender=ANNA, subject="Re: [KL-2026-0001] #frobnicate", extra=AUTH),
+            "unknown_command",
+        ),
+        (mail(sender=BRAM, subject="Re: [KL-2026-0001] #resolve", extra=AUTH), "not_allowed"),
+    ],
+)
+def test_refused_staff_commands(raw: bytes, code: str, ctx: PipelineContext) -> None:
+    outcome = run(raw, ctx)
+    assert isinstance(outcome, Refuse)
+    assert outcome.error.code == code
+
+
+def test_a_complainants_subject_is_never_a_command(ctx: PipelineContext) -> None:
+    raw = mail(subject="Re: [KL-2026-0001] #resolve #close", extra=AUTH)
+    assert run(raw, ctx) == AddToCase(CASE, "complainant", True)
+
+
+def test_automatic_staff_mail_gives_no_commands_and_gets_no_answer(ctx: PipelineContext) -> None:
+    ooo = "Auto-Submitted: auto-replied\r\n" + AUTH
+    assert isinstance(run(mail(sender=ANNA, subject="Afwezig #help", extra=ooo), ctx), Discard)
+    on_case = mail(sender=ANNA, subject="Re: [KL-2026-0001] #opgelost", extra=ooo)
+    assert run(on_case, ctx) == AddToCase(CASE, "staff", False)

@@ -17,8 +17,21 @@ def sender_role(item: InboundItem, ctx: PipelineContext) -> str:
     return "stranger"
 
 
+def roles(sender: str, ctx: PipelineContext) -> frozenset[str]:
+    """What a staff or committee member may act as."""
+    found: set[str] = set()
+    member = ctx.settings.committee_member(sender)
+    if member is not None:
+        found |= {"committee", "chair"} if member.role == "chair" else {"committee"}
+    staff = ctx.settings.staff_member(sender)
+    if staff is not None:
+        found |= {"staff", "co-owner"} if staff.is_co_owner else {"staff"}
+    return frozenset(found)
+
+
 def classify_sender(item: InboundItem, ctx: PipelineContext) -> Outcome | None:
     item.sender_role = sender_role(item, ctx)
+    item.roles = roles(item.mail.from_addr, ctx)
     if item.sender_role == "stranger":
         # Only a party to the case may add to it: a copied tag never reaches another's case.
         item.case = None

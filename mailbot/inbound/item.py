@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from mailbot.commands import Command
+from mailbot.errors import ProcedureError
 from mailbot.model import Case, InboundMail
 from mailbot.settings import Settings
 from mailbot.store import SeenRecord
@@ -36,7 +38,11 @@ class InboundItem:
     no_reply_reason: str | None = None
     case: Case | None = None
     sender_role: str = "stranger"  # complainant | staff | committee | stranger
+    roles: frozenset[str] = frozenset()  # staff, co-owner, committee, chair
     track: str = "direct"
+    given: list[str] = field(default_factory=list)  # the commands as written
+    commands: list[Command] = field(default_factory=list)
+    refusal: ProcedureError | None = None
 
 
 # --- outcomes: a step returns one to end the pipeline ------------------------------------
@@ -69,7 +75,29 @@ class AddToCase:
     may_reply: bool
 
 
-Outcome = Discard | Quarantine | OpenCase | AddToCase
+@dataclass(frozen=True)
+class RunCommands:
+    """Staff or committee commands, all checked for who may give them."""
+
+    case: Case | None
+    commands: tuple[Command, ...]
+
+
+@dataclass(frozen=True)
+class Refuse:
+    """Commands that cannot be carried out: nothing changes; the sender is told why."""
+
+    case: Case | None
+    given: tuple[str, ...]
+    error: ProcedureError
+
+
+@dataclass(frozen=True)
+class AnswerHelp:
+    """Staff or committee mail with neither a case nor a command."""
+
+
+Outcome = Discard | Quarantine | OpenCase | AddToCase | RunCommands | Refuse | AnswerHelp
 
 
 class Step(Protocol):

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from mailbot.inbound.classify import classify_sender
+from mailbot.inbound.commands import read_commands
 from mailbot.inbound.dedupe import dedupe
 from mailbot.inbound.identify import identify_case
 from mailbot.inbound.item import InboundItem, Outcome, PipelineContext, Step
 from mailbot.inbound.loop_guard import loop_guard
 from mailbot.inbound.route import route
 
-STEPS: tuple[Step, ...] = (loop_guard, dedupe, identify_case, classify_sender, route)
+STEPS: tuple[Step, ...] = (
+    loop_guard,
+    dedupe,
+    identify_case,
+    classify_sender,
+    read_commands,
+    route,
+)
 
 
 def run_pipeline(

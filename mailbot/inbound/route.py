@@ -1,17 +1,39 @@
-"""Step: the decision — open a case, add to one, or drop the mail."""
+"""Step: the decision — open a case, add to one, run commands, or drop the mail."""
 
 from __future__ import annotations
 
-from mailbot.inbound.item import AddToCase, Discard, InboundItem, OpenCase, Outcome, PipelineContext
+from mailbot.inbound.item import (
+    AddToCase,
+    AnswerHelp,
+    Discard,
+    InboundItem,
+    OpenCase,
+    Outcome,
+    PipelineContext,
+    Refuse,
+    RunCommands,
+)
 
 
 def route(item: InboundItem, ctx: PipelineContext) -> Outcome:
     may_reply = item.no_reply_reason is None
+    if item.sender_role in ("staff", "committee"):
+        return _staff(item, may_reply)
     if item.case is not None:
         return AddToCase(item.case, item.sender_role, may_reply)
-    if item.sender_role in ("staff", "committee"):
-        # Staff mail never opens a case by itself; #register does (commands).
-        return Discard(f"{item.sender_role} mail without a case")
     if not may_reply:
         return Discard(f"automatic mail without a case: {item.no_reply_reason}")
     return OpenCase(item.track, may_reply)
+
+
+def _staff(item: InboundItem, may_reply: bool) -> Outcome:
+    if item.refusal is not None:
+        return Refuse(item.case, tuple(item.given), item.refusal)
+    if item.commands:
+        return RunCommands(item.case, tuple(item.commands))
+    if item.case is not None:
+        return AddToCase(item.case, item.sender_role, may_reply)
+    if not may_reply:
+        return Discard(f"automatic {item.sender_role} mail without a case: {item.no_reply_reason}")
+    # Staff mail never opens a case by itself (only #register does): answer with #help.
+    return AnswerHelp()

@@ -1,0 +1,308 @@
+"""Carrying out the pipeline's outcomes: the procedure core decides, this turns its effects
+into case records and outbox mail (one Changes per inbound mail)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from mailbot.commands import Command, spec_for
+from mailbot.errors import ProcedureError
+from mailbot.inbound.item import (
+    AddToCase,
+    AnswerHelp,
+    Discard,
+    InboundItem,
+    OpenCase,
+    Outcome,
+    Refuse,
+    RunCommands,
+)
+from mailbot.model import AttachmentRecord, Case, MessageRecord, OutboundMail, Party, SendMail
+from mailbot.outgoing import as_record, build_mails
+from mailbot.procedure import (
+    Actor,
+    CommandGiven,
+    CommandRefused,
+    ComplainantWrote,
+    ComplaintReceived,
+    Policy,
+    StaffWrote,
+    new_case,
+    transition,
+)
+from mailbot.procedure.ops import mail
+from mailbot.reasons import explain
+from mailbot.register import registration
+from mailbot.render import Renderer
+from mailbot.replytext import new_text
+from mailbot.store import Changes, SeenRecord, Store
+
+log = logging.getLogger("mailbot")
+# Commands whose answer is itself the confirmation.
+_SELF_ANSWERING = frozenset({"status", "help", "list"})
+
+
+@dataclass(frozen=True)
+class Handled:
+    folder: str  # processed | quarantine
+    changes: Changes
+    kind: str  # opened | added | commands | refused | discarded | quarantined
+
+
+class Actions:
+    """One method per outcome; each returns everything that outcome changes."""
+
+    def __init__(self, policy: Policy, store: Store, renderer: Renderer) -> None:
+        self.policy = policy
+        self.settings = policy.settings
+        self.store = store
+        self.renderer = renderer
+        self._tz = ZoneInfo(self.settings.organisation.timezone)
+
+    def carry_out(
+        self, outcome: Outcome, item: InboundItem, sha: str, received: datetime, now: datetime
+    ) -> Handled:
+        if isinstance(outcome, Discard):
+            log.info(
+                "discarded %s from %s: %s",
+                item.mail.message_id,
+                item.mail.from_addr,
+                outcome.reason,
+            )
+            seen = self._seen(item, sha, "discarded", now, reason=outcome.reason)
+            return Handled("processed", Changes(seen=[seen]), "discarded")
+        message = self._record(item, sha, received)
+        if isinstance(outcome, OpenCase):
+            changes, kind = self._open(outcome, item, message, now), "opened"
+        elif isinstance(outcome, AddToCase):
+            changes, kind = self._add(outcome, item, message, now), "added"
+        elif isinstance(outcome, RunCommands):
+            changes, kind = self._commands(outcome, item, message, now)
+        elif isinstance(outcome, Refuse):
+            changes, kind = self._refuse(outcome, item, message, now), "refused"
+        elif isinstance(outcome, AnswerHelp):
+            changes, kind = self._help(item, message, now), "commands"
+        else:
+            raise AssertionError(f"unhandled outcome {outcome!r}")
+        case_id = changes.cases[0].id if changes.cases else None
+        changes.seen.append(self._seen(item, sha, "case" if case_id else kind, now, case_id))
+        return Handled("processed", changes, kind)
+
+    # --- outcomes -----------------------------------------------------------------------
+
+    def _open(self, outcome: OpenCase, item: InboundItem, message: MessageRecord, now: datetime):
+        case = self._new_case(
+            outcome.track, Party(item.mail.from_name, item.mail.from_addr), message.at
+        )
+        case, effects = transition(
+            case, ComplaintReceived(message, outcome.may_reply), now, self.policy
+        )
+        log.info("opened %s (%s) for %s", case.id, case.track, item.mail.from_addr)
+        return self.case_changes(case, effects, message, now)
+
+    def _add(self, outcome: AddToCase, item: InboundItem, message: MessageRecord, now: datetime):
+        if outcome.role == "complainant":
+            event = ComplainantWrote(message, outcome.may_reply)
+            case, effects = transition(outcome.case, event, now, self.policy)
+        else:
+            event = StaffWrote(message, self._actor(item))
+            case, effects = transition(outcome.case, event, now, self.policy)
+            if outcome.may_reply:
+                effects = [*effects, self._result(item, message, note_recorded=True)]
+        log.info("added %s from %s to %s", item.mail.message_id, item.mail.from_addr, case.id)
+        return self.case_changes(case, effects, message, now)
+
+    def _commands(
+        self, outcome: RunCommands, item: InboundItem, message: MessageRecord, now: datetime
+    ) -> tuple[Changes, str]:
+        actor, text = self._actor(item), new_text(item.mail.text)
+        case, effects, loose = outcome.case, [], []
+        try:
+            for command in outcome.commands:
+                if spec_for(command.name).needs_case:
+                    assert case is not None  # read_commands refused it otherwise
+                    event = CommandGiven(command, actor, message, text)
+                    case, more = transition(case, event, now, self.policy)
+                    effects += more
+                elif command.name == "register":
+                    case, more = self._register(actor, item, message, now)
+                    effects += more
+                else:
+                    loose.append(self._global(command, actor, message, now))
+        except ProcedureError as error:
+            refusal = Refuse(outcome.case, tuple(item.given), error)
+            return self._refuse(refusal, item, message, now), "refused"
+        log.info("%s gave %s on %s", actor.email, " ".join(item.given), case.id if case else "-")
+        created = case is not None and outcome.case is None
+        if not all(c.name in _SELF_ANSWERING for c in outcome.commands):
+            effects.append(self._result(item, message, created=created))
+        changes = self.case_changes(case, effects, message, now) if case else Changes()
+        changes.outbox += self._mails(None, loose, message, now)
+        return changes, "commands"
+
+    def _refuse(
+        self, outcome: Refuse, item: InboundItem, message: MessageRecord, now: datetime
+    ) -> Changes:
+        actor = self._actor(item)
+        reason = explain(outcome.error, self.settings.organisation.language)
+        log.warning("refused %s from %s: %s", " ".join(outcome.given), actor.email, outcome.error)
+        refused = mail(
+            "command_refused", actor.email, message, commands=list(outcome.given), reason=reason
+        )
+        if outcome.case is None:
+            return Changes(outbox=self._mails(None, [refused], message, now))
+        event = CommandRefused(" ".join(outcome.given), actor, message, str(outcome.error))
+        case, _ = transition(outcome.case, event, now, self.policy)
+        return self.case_changes(case, [refused], message, now)
+
+    def _help(self, item: InboundItem, message: MessageRecord, now: datetime) -> Changes:
+        answer = mail("help", item.mail.from_addr, message)
+        return Changes(outbox=self._mails(None, [answer], message, now))
+
+    # --- global commands ------------------------------------------------------------------
+
+    def _register(
+        self, actor: Actor, item: InboundItem, message: MessageRecord, now: datetime
+    ) -> tuple[Case, list[SendMail]]:
+        details = registration(new_text(item.mail.text))
+        complainant = Party(details.name, details.email)
+        case = self._new_case("direct", complainant, message.at, details.channel)
+        case = replace(case, contact=actor.email if "contact" in self._staff_roles(actor) else None)
+        first = replace(message, from_addr=details.email or "", text=details.text, kind="mail")
+        return transition(case, ComplaintReceived(first, may_reply=True), now, self.policy)
+
+    def _global(
+        self, command: Command, actor: Actor, message: MessageRecord, now: datetime
+    ) -> SendMail:
+        if command.name == "help":
+            return mail("help", actor.email, message)
+        if command.name == "list":
+            which = command.args["which"]
+            return mail(
+                "case_list",
+                actor.email,
+                message,
+                cases=self._listing(which, actor, now),
+                which=which,
+            )
+        raise ProcedureError("report_unavailable")
+
+    def _listing(self, which: str, actor: Actor, now: datetime) -> list[dict]:
+        rows = []
+        for case in self.store.cases():
+            upcoming = sorted(
+                (d for d in case.deadlines if not d.met_at and not d.cancelled_at),
+                key=lambda d: d.due,
+            )
+            if case.status != "open":
+                continue
+            if which == "overdue" and not (upcoming and upcoming[0].due < now):
+                continue
+            limited = case.track == "formal" and not actor.sees_confidential
+            rows.append(
+                {
+                    "id": case.id,
+                    "track": case.track,
+                    "stage": case.stage,
+                    "status": case.status,
+                    "received_at": case.received_at,
+                    "complainant_name": "" if limited else case.complainant.name,
+                    "next_deadline": upcoming[0].name if upcoming else None,
+                    "next_due": upcoming[0].due if upcoming else None,
+                    "limited": limited,
+                }
+            )
+        return rows
+
+    # --- shared ---------------------------------------------------------------------------
+
+    def _new_case(
+        self, track: str, complainant: Party, received: datetime, channel: str = "email"
+    ) -> Case:
+        year = received.astimezone(self._tz).year
+        case_id = self.store.next_case_id(self.settings.organisation.case_prefix, year)
+        language = self.settings.organisation.language
+        return new_case(case_id, track, complainant, language, received, channel)
+
+    def _result(self, item: InboundItem, message: MessageRecord, **context: object) -> SendMail:
+        context = {
+            "commands": list(item.given),
+            "note_recorded": False,
+            "created": False,
+            **context,
+        }
+        return mail("command_result", item.mail.from_addr, message, **context)
+
+    def _actor(self, item: InboundItem) -> Actor:
+        sender = item.mail.from_addr
+        member = self.settings.committee_member(sender) or self.settings.staff_member(sender)
+        name = member.name if member else item.mail.from_name
+        return Actor(sender, name, item.roles)
+
+    def _staff_roles(self, actor: Actor) -> tuple[str, ...]:
+        staff = self.settings.staff_member(actor.email)
+        return staff.roles if staff else ()
+
+    def case_changes(
+        self,
+        case: Case,
+        effects: Iterable[SendMail],
+        trigger: MessageRecord | None,
+        now: datetime,
+    ) -> Changes:
+        """The case with its outgoing mail recorded in its timeline, and that mail queued."""
+        outbox = self._mails(case, effects, trigger, now)
+        case_mail = [m for m in outbox if m.case_id == case.id]
+        case = replace(case, messages=(*case.messages, *map(as_record, case_mail)))
+        return Changes(cases=[case], outbox=outbox)
+
+    def _mails(
+        self,
+        case: Case | None,
+        effects: Iterable[SendMail],
+        trigger: MessageRecord | None,
+        now: datetime,
+    ) -> list[OutboundMail]:
+        out: list[OutboundMail] = []
+        for effect in effects:
+            out += build_mails(effect, case, trigger, self.settings, self.renderer, now)
+        return out
+
+    def _record(self, item: InboundItem, sha: str, received: datetime) -> MessageRecord:
+        mail_ = item.mail
+        attachments = tuple(
+            AttachmentRecord(
+                self.store.save_attachment(a.payload), a.filename, a.content_type, len(a.payload)
+            )
+            for a in mail_.attachments
+        )
+        kind = "command" if item.given else "mail"
+        return MessageRecord(
+            mail_.message_id,
+            "in",
+            mail_.from_addr,
+            mail_.recipients,
+            mail_.subject,
+            received,
+            mail_.text,
+            sha,
+            attachments,
+            kind,
+        )
+
+    def _seen(
+        self,
+        item: InboundItem,
+        sha: str,
+        outcome: str,
+        now: datetime,
+        case_id: str | None = None,
+        reason: str = "",
+    ) -> SeenRecord:
+        return SeenRecord(
+            item.dedupe_key or sha, item.mail.message_id, sha, outcome, now, case_id, reason
+        )

@@ -1,0 +1,68 @@
+"""The things that happen to a case: the procedure core's input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mailbot.commands import Command
+from mailbot.model import MessageRecord
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A staff or committee member giving a command."""
+
+    email: str
+    name: str
+    roles: frozenset[str]  # staff, co-owner, committee, chair
+
+    @property
+    def sees_confidential(self) -> bool:
+        return bool(self.roles & {"committee", "co-owner"})
+
+
+@dataclass(frozen=True)
+class ComplaintReceived:
+    """The mail (or the `#register`) that opens a case."""
+
+    message: MessageRecord
+    may_reply: bool  # False for automatic mail: RFC 3834 forbids answering it
+
+
+@dataclass(frozen=True)
+class ComplainantWrote:
+    """A later mail from the complainant (or an automatic mail about the case)."""
+
+    message: MessageRecord
+    may_reply: bool
+
+
+@dataclass(frozen=True)
+class StaffWrote:
+    """Staff or committee mail on a case without a command: an internal note."""
+
+    message: MessageRecord
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class CommandGiven:
+    """One command of a staff or committee mail; `text` is the mail's new text."""
+
+    command: Command
+    actor: Actor
+    message: MessageRecord
+    text: str
+
+
+@dataclass(frozen=True)
+class CommandRefused:
+    """A refused command, recorded in the audit trail and nothing else."""
+
+    given: str
+    actor: Actor
+    message: MessageRecord
+    reason: str
+
+
+CaseEvent = ComplaintReceived | ComplainantWrote | StaffWrote | CommandGiven | CommandRefused
