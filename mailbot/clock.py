@@ -37,3 +37,13 @@ class FixedClock:
 
     def advance(self, delta: timedelta) -> None:
         self._at = self._at + delta
+
+
+class OffsetClock:
+    """The real clock, shifted: time runs, but from another moment (demo and tests)."""
+
+    def __init__(self, starts_at: datetime) -> None:
+        self._offset = starts_at - SystemClock().now()
+
+    def now(self) -> datetime:
+        return SystemClock().now() + self._offset

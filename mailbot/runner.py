@@ -65,7 +65,7 @@ class Daemon:
             self._imap_backoff.reset()
             while not self.stop.is_set():
                 self.cycle(mailbox)
-                self.waker.wake_at(self._next_wake())
+                self.waker.wake_at(self._next_wake(), self.clock.now())
                 mailbox.wait_for_mail(self._wait_seconds(), self._interrupted)
                 self.waker.consume()
         finally:
@@ -75,6 +75,8 @@ class Daemon:
         """One round: take in what arrived, queue what fell due, then send."""
         self.service.poll_once(mailbox, self.clock.now())
         self.service.tick(self.clock.now())
+        self.service.digest(self.clock.now())
+        self.service.daily_purge(self.clock.now(), mailbox)
         self.flush()
 
     def _interrupted(self) -> bool:
@@ -98,7 +100,8 @@ class Daemon:
 
     def _next_wake(self) -> datetime | None:
         """The next deadline notice or outbox retry, never sooner than the SMTP backoff."""
-        moments = [self.service.next_deadline(self.clock.now())]
+        now = self.clock.now()
+        moments = [self.service.next_deadline(now), self.service.next_daily(now)]
         retry = self.service.next_outbox_attempt()
         if retry is not None:
             moments.append(max(retry, self._smtp_retry_at) if self._smtp_retry_at else retry)

@@ -6,7 +6,7 @@ effect carries (exactly the extra keys of docs/templates.md). Names and addresse
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from mailbot.model import Case, MessageRecord, Party, SendMail
@@ -159,6 +159,34 @@ TEMPLATES: dict[str, dict[str, Any]] = {
             "detail": "Reason: example reason",
             "action": "Look at the message in the quarantine folder.",
         }
+    },
+    "deadline_reminder": {
+        "deadline": {"name": "formal.decision", "due": _at(4, 13, 21, 59)},
+        "kind": "reminder",
+    },
+    "deadline_escalation": {
+        "deadline": {"name": "direct.resolution", "due": _at(3, 23, 22, 59)},
+        "kind": "escalation",
+    },
+    "digest": {
+        "today": date(2026, 3, 18),
+        "horizon": date(2026, 3, 25),
+        "rows": [
+            {
+                "id": "KL-2026-0042",
+                "track": "direct",
+                "stage": "acknowledged",
+                "complainant_name": "Jan Jansen",
+                "due": [{"name": "direct.resolution", "due": _at(3, 23, 22, 59), "overdue": False}],
+            },
+            {
+                "id": "KL-2026-0040",
+                "track": "formal",
+                "stage": "analysed",
+                "complainant_name": "",
+                "due": [],
+            },
+        ],
     },
 }
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import itertools
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
+
+from mailbot.clock import SystemClock
 
 
 class Waker:
@@ -21,6 +23,7 @@ class Waker:
         self._when: datetime | None = None
         self._generation = 0
         self._ids = itertools.count()
+        self._real_clock = SystemClock()
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -34,11 +37,13 @@ class Waker:
     def when(self) -> datetime | None:
         return self._when
 
-    def wake_at(self, when: datetime | None) -> None:
+    def wake_at(self, when: datetime | None, now: datetime) -> None:
         """Make `when` the one pending wake-up; a moment already past fires at once.
 
-        Earlier jobs are not removed (removing a job while it fires races with the scheduler's
-        own clean-up); they carry an older generation and fire harmlessly."""
+        `when` and `now` come from the daemon's clock (which tests may set anywhere); the job
+        runs after the same interval on the real clock. Earlier jobs are not removed (removing
+        a job while it fires races with the scheduler's own clean-up); they carry an older
+        generation and fire harmlessly."""
         with self._lock:
             if when == self._when:
                 return
@@ -46,9 +51,10 @@ class Waker:
             self._generation += 1
             generation = self._generation
         if when is not None:
+            run_at = self._real_clock.now() + max(when - now, timedelta(0))
             self._scheduler.add_job(
                 self._fire,
-                DateTrigger(run_date=when),
+                DateTrigger(run_date=run_at),
                 args=(generation,),
                 id=f"wake-{next(self._ids)}",
                 misfire_grace_time=None,  # a moment missed while busy still fires

@@ -11,6 +11,8 @@ from typing import Protocol
 from mailbot.actions import Actions, Handled
 from mailbot.compose import compose
 from mailbot.deadlines import due_notices, next_moment
+from mailbot.digest import people as digest_people
+from mailbot.digest import rows as digest_rows
 from mailbot.errors import MailbotError, SmtpError, StoreError
 from mailbot.inbound.item import (
     InboundItem,
@@ -28,7 +30,6 @@ from mailbot.model import (
 from mailbot.outgoing import build_mails
 from mailbot.parse import parse_message
 from mailbot.procedure import Policy
-from mailbot.procedure.policy import TermCalendar
 from mailbot.render import Renderer
 from mailbot.retention import (
     attachment_names,
@@ -39,9 +40,11 @@ from mailbot.retention import (
 )
 from mailbot.settings import Settings
 from mailbot.store import Changes, SeenRecord, Store
+from mailbot.workdays import Calendar
 
 log = logging.getLogger("mailbot")
 
+DIGEST_WORKING_DAYS = 5
 PROCESSED = "processed"
 QUARANTINE = "quarantine"
 
@@ -88,7 +91,7 @@ class Service:
     """poll_once and flush_outbox: the edges' work around the pure core."""
 
     def __init__(
-        self, settings: Settings, store: Store, renderer: Renderer, calendar: TermCalendar
+        self, settings: Settings, store: Store, renderer: Renderer, calendar: Calendar
     ) -> None:
         self.settings = settings
         self.store = store
@@ -219,10 +222,51 @@ class Service:
         log.info("purge: %d case(s), %d file(s) removed", len(cases), removed)
         return [c.id for c in cases]
 
+    def daily_purge(self, now: datetime, mailbox: Purgeable | None) -> list[str]:
+        """The daemon's retention run, once a day."""
+        today = now.astimezone(self.calendar.zone).date().isoformat()
+        if self.store.meta("purge") == today:
+            return []
+        purged = self.purge(now, mailbox)
+        self.store.apply(Changes(meta={"purge": today}))
+        self.store.commit()
+        return purged
+
     def _files_in_use(self, exclude: set[str]) -> set[str]:
         """Content-addressed files another case still refers to stay."""
         others = [c for c in self.store.cases() if c.id not in exclude]
         return {x for c in others for x in (*raw_hashes(c), *attachment_names(c))}
+
+    def digest(self, now: datetime) -> int:
+        """Each working morning, once: every contact person, co-owner and the chair gets the
+        open cases and what falls due within 5 working days. Returns how many mails."""
+        today = now.astimezone(self.calendar.zone).date()
+        if (
+            not self.calendar.is_business_time(now)
+            or self.store.meta("digest") == today.isoformat()
+        ):
+            return 0
+        horizon_day = self.calendar.add_working_days(today, DIGEST_WORKING_DAYS)
+        horizon = self.calendar.end_of_day(horizon_day)
+        cases = self.store.cases()
+        outbox = []
+        for email, view in digest_people(self.settings):
+            found = digest_rows(cases, email, view, horizon, now)
+            if found:
+                context = {"rows": found, "today": today, "horizon": horizon_day}
+                effect = SendMail("digest", email, context=context)
+                outbox += build_mails(effect, None, None, self.settings, self.renderer, now)
+        self.store.apply(Changes(outbox=outbox, meta={"digest": today.isoformat()}))
+        self.store.commit()
+        return len(outbox)
+
+    def next_daily(self, now: datetime) -> datetime:
+        """When the next digest is due: now (in business time) unless today's went out."""
+        today = now.astimezone(self.calendar.zone).date()
+        if self.store.meta("digest") != today.isoformat():
+            return self.calendar.next_business_moment(now)
+        tomorrow = self.calendar.add_working_days(today, 1)
+        return self.calendar.next_business_moment(self.calendar.start_of_day(tomorrow))
 
     def next_deadline(self, now: datetime) -> datetime | None:
         """The next moment a reminder or escalation falls due."""

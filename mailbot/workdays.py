@@ -199,6 +199,13 @@ class Calendar:
         """
         return datetime.combine(day, wall, tzinfo=self.zone).astimezone(UTC).astimezone(self.zone)
 
+    def end_of_day(self, day: date) -> datetime:
+        """23:59:59 local time on `day`: when a term ending that day ends."""
+        return self._at(day, END_OF_DAY)
+
+    def start_of_day(self, day: date) -> datetime:
+        return self._at(day, time(0, 0))
+
     def _local(self, at: datetime) -> datetime:
         if at.tzinfo is None or at.utcoffset() is None:
             raise ValueError(f"need a timezone-aware datetime, got {at!r}")

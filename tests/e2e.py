@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import email
 import io
-from email.message import Message
+from email.message import EmailMessage, Message
 from email.policy import default
+from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +59,15 @@ class Deployment:
 
     def sent_to(self, address: str) -> list[Message]:
         return [m for m in self.sent() if address in str(m["To"])]
+
+
+def staff_mail(sender: str, subject: str, body: str = "", message_id: str | None = None) -> bytes:
+    """A staff or committee member's reply, authenticated by the trusted server."""
+    msg = EmailMessage()
+    msg["Authentication-Results"] = "mx.example.nl; dmarc=pass header.from=example.nl"
+    msg["From"] = sender
+    msg["To"] = "klachten@example.nl"
+    msg["Subject"] = subject
+    msg["Message-ID"] = message_id or make_msgid(domain="mail.example.nl")
+    msg.set_content(body or "Zie onderwerp.")
+    return msg.as_bytes().replace(b"\n", b"\r\n")

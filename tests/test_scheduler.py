@@ -11,7 +11,7 @@ def test_fires_for_a_moment_in_the_past_at_once() -> None:
     waker = Waker()
     waker.start()
     try:
-        waker.wake_at(datetime(2020, 1, 1, tzinfo=UTC))
+        waker.wake_at(datetime(2020, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC))
         assert waker.event.wait(5)
         assert waker.consume() and not waker.consume()
     finally:
@@ -22,11 +22,12 @@ def test_a_later_moment_replaces_the_pending_one() -> None:
     waker = Waker()
     waker.start()
     try:
-        waker.wake_at(datetime.now(UTC) + timedelta(hours=1))
-        waker.wake_at(datetime.now(UTC) + timedelta(milliseconds=50))
+        now = datetime(2026, 1, 1, tzinfo=UTC)  # the daemon's clock, not the real one
+        waker.wake_at(now + timedelta(hours=1), now)
+        waker.wake_at(now + timedelta(milliseconds=50), now)
         assert waker.event.wait(5)  # the near one fired; the far one was replaced
         waker.consume()
-        waker.wake_at(None)
+        waker.wake_at(None, now)
         assert not waker.event.wait(0.2)
     finally:
         waker.shutdown()

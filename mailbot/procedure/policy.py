@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ from mailbot.settings import Settings, StaffMember, Term
 
 class TermCalendar(Protocol):
     def due(self, start: datetime, term: Term) -> datetime: ...
+    def end_of_day(self, day: date) -> datetime: ...
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Policy:
         return self.calendar.due(start, self.settings.deadlines[deadline])
 
     def end_of_day(self, day: date) -> datetime:
-        return datetime.combine(day, time(23, 59, 59), self.zone)
+        return self.calendar.end_of_day(day)
 
     def local(self, wall_time: datetime) -> datetime:
         """A wall-clock time as written in a command, in the organisation's zone."""
