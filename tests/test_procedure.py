@@ -447,3 +447,20 @@ def test_both_agreements_archive_proposal_and_agreement(policy) -> None:
     assert case.document("agreement").text == case.document("proposal").text
     assert case.deadline("mediation.outcome").met_at == NOW
     assert ("agreement_confirmation", "parties") in mails(effects)
+
+
+@pytest.mark.parametrize(
+    ("received", "ack_due", "complete_at", "decision_due"),
+    [
+        # A Friday before King's Day: five working days end on Monday 4 May.
+        (datetime(2026, 4, 24, 15, 0, tzinfo=UTC), date(2026, 5, 4),
+         datetime(2026, 12, 1, 10, 0, tzinfo=UTC), date(2026, 12, 29)),
+    ],
+)  # fmt: skip
+def test_legal_terms_of_a_formal_complaint(policy, received, ack_due, complete_at, decision_due):
+    case = new_case("KL-2026-0001", "formal", Party("Jan Jansen", CLIENT), "nl", received)
+    case, _ = transition(case, ComplaintReceived(msg(text="Ik ben boos."), True), received, policy)
+    assert case.deadline("formal.acknowledgement").due.date() == ack_due
+    case, _ = command(case, policy, "#complete", CHAIR, at=complete_at)
+    assert case.deadline("formal.decision").due.date() == decision_due
+    assert case.deadline("formal.decision").due.time().isoformat() == "23:59:59"
