@@ -7,12 +7,14 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from time import monotonic
 
 from mailbot.backoff import Backoff
 from mailbot.clock import Clock
 from mailbot.errors import MailbotError
 from mailbot.imap import ImapMailbox
 from mailbot.scheduler import Waker
+from mailbot.sdnotify import Notifier
 from mailbot.service import Sender, Service
 from mailbot.settings import Settings
 
@@ -30,6 +32,7 @@ class Daemon:
         stop: threading.Event | None = None,
         imap_backoff: Backoff | None = None,
         waker: Waker | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         self.settings = settings
         self.service = service
@@ -41,10 +44,14 @@ class Daemon:
         self._smtp_backoff = Backoff(initial=5.0, maximum=600.0)
         self._smtp_retry_at: datetime | None = None
         self.waker = waker or Waker()
+        self.notifier = notifier or Notifier()
+        self._last_ping = 0.0
 
     def run(self) -> None:
         log.info("mailbot running for %s", self.settings.organisation.name)
         self.waker.start()
+        # Ready once the store is ours and the loop runs; an IMAP outage is the loop's to ride out.
+        self.notifier.ready(f"watching {self.settings.imap.folder}")
         try:
             while not self.stop.is_set():
                 try:
@@ -52,10 +59,34 @@ class Daemon:
                 except MailbotError as exc:
                     delay = self._imap_backoff.next_delay()
                     log.error("%s; retrying in %.0f s", exc, delay)
-                    self.stop.wait(delay)
+                    self._without_imap()
+                    self._pause(delay)
         finally:
+            self.notifier.stopping()
             self.waker.shutdown()
         log.info("mailbot stopped")
+
+    def _without_imap(self) -> None:
+        """Deadlines do not wait for the mailbox: remind, escalate and send while IMAP is down."""
+        try:
+            self.service.tick(self.clock.now())
+            self.service.digest(self.clock.now())
+            self.flush()
+        except MailbotError as exc:
+            log.error("deadline round without IMAP failed: %s", exc)
+
+    def _pause(self, seconds: float) -> None:
+        """Wait for a reconnect while still telling the watchdog that mailbot is alive."""
+        deadline = monotonic() + seconds
+        while not self.stop.is_set() and (left := deadline - monotonic()) > 0:
+            self.stop.wait(min(left, 1.0))
+            self._ping()
+
+    def _ping(self) -> None:
+        interval = self.notifier.watchdog_seconds
+        if interval is not None and monotonic() - self._last_ping >= interval:
+            self.notifier.watchdog()
+            self._last_ping = monotonic()
 
     def _session(self) -> None:
         mailbox = self.mailbox_factory()
@@ -65,6 +96,7 @@ class Daemon:
             self._imap_backoff.reset()
             while not self.stop.is_set():
                 self.cycle(mailbox)
+                self._ping()
                 self.waker.wake_at(self._next_wake(), self.clock.now())
                 mailbox.wait_for_mail(self._wait_seconds(), self._interrupted)
                 self.waker.consume()
@@ -80,6 +112,7 @@ class Daemon:
         self.flush()
 
     def _interrupted(self) -> bool:
+        self._ping()
         return self.stop.is_set() or self.waker.event.is_set()
 
     def flush(self) -> None:

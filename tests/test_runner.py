@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -101,3 +106,28 @@ def test_the_daemon_keeps_trying_when_imap_is_unreachable(tmp_path: Path, smtp_s
         thread.join(timeout=5)
         app.close()
     assert not thread.is_alive()
+
+
+def test_mailbot_run_tells_systemd_it_is_ready_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, imap_server, smtp_sink
+) -> None:
+    deployment = Deployment(tmp_path, imap_server, smtp_sink, poll_seconds=600)
+    notify = str(tmp_path / "notify")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as systemd:
+        systemd.bind(notify)
+        systemd.settimeout(20)
+        env = {**os.environ, "NOTIFY_SOCKET": notify, "WATCHDOG_USEC": "2000000"}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mailbot", "run", "-c", str(deployment.config)],
+            env=env, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert systemd.recv(256).decode().startswith("READY=1")
+            assert systemd.recv(256).decode() == "WATCHDOG=1"  # pinged while idle
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=10) == 0
+            assert systemd.recv(256).decode() == "STOPPING=1"
+        finally:
+            proc.kill()
+            proc.wait()
+    assert "mailbot stopped" in proc.stderr.read()
