@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -732,9 +732,9 @@ STAFF = (("Anna de Vries", "anna@example.nl"), ("Pieter Bakker", "pieter@example
 
 
 def make_cases(n: int, seed: int = 7, now: datetime | None = None) -> Iterator[tuple[Any, Any]]:
-    """`n` realistic stored cases spread over the last three years, ~95% closed, each with the
-    complaint, its acknowledgement and two staff notifications (as mailbot records them), a
-    staff reply on some; yields (Case, SeenRecord)."""
+    """`n` realistic stored cases spread over the last three years, the newest ~5% open, each
+    with the complaint, its acknowledgement and two staff notifications (as mailbot records
+    them), a staff reply on the closed ones, and their deadlines; yields (Case, SeenRecord)."""
     import hashlib
 
     from mailbot.model import Case, Deadline, Event, MessageRecord, Party
@@ -745,6 +745,7 @@ def make_cases(n: int, seed: int = 7, now: datetime | None = None) -> Iterator[t
     first = now - timedelta(days=3 * 365)
     step = (now - first - timedelta(days=2)) / max(n, 1)
     sequence: dict[int, int] = {}
+    open_count = max(min(n, 20), n // 20)
     for i in range(n):
         c = invent_complaint(rng, i, seed)
         received = first + step * i
@@ -775,8 +776,10 @@ def make_cases(n: int, seed: int = 7, now: datetime | None = None) -> Iterator[t
                 )
             )  # fmt: skip
         events = [Event(received, c.sender, "received", "direct")]
-        closed = rng.random() < 0.95 and i < n - 20  # the newest cases are still open
-        deadline = Deadline("direct.resolution", received + timedelta(days=7))
+        # Old cases are closed; the newest ~5% are open, their terms running into the future
+        # (so no reminder or escalation falls due while a benchmark runs).
+        closed = i < n - open_count
+        response = Deadline("direct.response", received + timedelta(days=1), met_at=received)
         if closed:
             done = received + timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 8))
             answer = (
@@ -791,7 +794,11 @@ def make_cases(n: int, seed: int = 7, now: datetime | None = None) -> Iterator[t
                 )
             )  # fmt: skip
             events.append(Event(done, "anna@example.nl", "closed", "opgelost"))
-            deadline = replace(deadline, met_at=done)
+            resolution = Deadline("direct.resolution", received + timedelta(days=7), met_at=done)
+        else:
+            due = now + timedelta(days=rng.randint(5, 40))
+            resolution = Deadline("direct.resolution", due)
+        deadlines = (response, resolution)
         case = Case(
             id=cid,
             track="direct",
@@ -802,7 +809,7 @@ def make_cases(n: int, seed: int = 7, now: datetime | None = None) -> Iterator[t
             language="nl",
             contact="anna@example.nl" if closed else None,
             closed_at=done if closed else None,
-            deadlines=(deadline,),
+            deadlines=deadlines,
             messages=tuple(messages),
             events=tuple(events),
         )
@@ -842,4 +849,32 @@ def prefill_store(data_dir: Path, n: int, chunk: int = 5000, seed: int = 7) -> d
         "commit_s": commit,
         "total_s": time.monotonic() - t0,
         "store_mb": size / 1e6,
+    }
+
+
+def time_next_wakeup(config: Path, repeat: int = 5) -> dict[str, float] | None:
+    """Open the store as the daemon does (in this process) and time the daemon's computation
+    of its next wake-up over all open deadlines (`Service.next_deadline`); None when this
+    mailbot has no deadlines yet. Seconds: store load, and the best and median call."""
+    from mailbot.app import build_app
+
+    settings = settings_of(config)
+    t = time.monotonic()
+    with build_app(settings) as app:
+        load = time.monotonic() - t
+        service = app.service
+        if not hasattr(service, "next_deadline"):
+            return None
+        now = datetime.now(UTC)
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            service.next_deadline(now)
+            times.append(time.perf_counter() - t)
+        open_cases = sum(1 for c in app.store.cases() if c.status == "open")
+    return {
+        "load_s": load,
+        "best_s": min(times),
+        "median_s": percentile(times, 50),
+        "open_cases": open_cases,
     }

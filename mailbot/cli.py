@@ -14,15 +14,17 @@ from pathlib import Path
 from typing import TextIO
 
 from mailbot import __version__
-from mailbot.app import build_app
+from mailbot.app import build_app, renderer_for
 from mailbot.check import run_checks
 from mailbot.clock import Clock, FixedClock, SystemClock
 from mailbot.config import find_config, load_config
 from mailbot.errors import ConfigError, MailbotError
+from mailbot.outgoing import preview
 from mailbot.runner import Daemon
+from mailbot.samples import TEMPLATES, sample_case, sample_effect
 from mailbot.settings import Settings
 from mailbot.store import Store
-from mailbot.views import case_json, case_row, format_table
+from mailbot.views import CASE_HEADER, case_json, case_row, format_table, is_overdue, timeline
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("mailbot")
@@ -71,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--all", dest="which", action="store_const", const="all")
     cases.add_argument("--track", choices=("direct", "mediation", "formal"))
     cases.add_argument("--json", action="store_true")
+    preview = sub.add_parser("preview", parents=[common], help="render a template to check it")
+    preview.add_argument("template", help="template name, e.g. acknowledgement")
+    preview.add_argument("--case", help="render with this case instead of an example")
+    preview.add_argument("--lang", choices=("nl", "en"), help="language (default: the case's)")
     show = sub.add_parser("show", parents=[common, at], help="the whole timeline of one case")
     show.add_argument("case")
     show.add_argument("--json", action="store_true")
@@ -179,22 +185,16 @@ def cmd_cases(args: argparse.Namespace, settings: Settings, clock: Clock, out: T
     if which == "open":
         cases = [c for c in cases if c.status == "open"]
     elif which == "overdue":
-        now = clock.now()
-        cases = [c for c in cases if any(_overdue(d, now) for d in c.deadlines)]
+        cases = [c for c in cases if is_overdue(c, clock.now())]
     if args.track:
         cases = [c for c in cases if c.track == args.track]
     if args.json:
         json.dump([case_json(c) for c in cases], out, ensure_ascii=False, indent=2)
         print(file=out)
     else:
-        header = ("CASE", "TRACK", "STAGE", "STATUS", "RECEIVED", "COMPLAINANT")
-        print(format_table(header, [case_row(c) for c in cases]), file=out)
+        rows = [case_row(c, clock.now()) for c in cases]
+        print(format_table(CASE_HEADER, rows), file=out)
     return EXIT_OK
-
-
-def _overdue(deadline: object, now: datetime) -> bool:
-    due = getattr(deadline, "due", None)
-    return due is not None and getattr(deadline, "met_at", None) is None and due < now
 
 
 def cmd_show(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
@@ -207,12 +207,37 @@ def cmd_show(args: argparse.Namespace, settings: Settings, clock: Clock, out: Te
         json.dump(case_json(case), out, ensure_ascii=False, indent=2)
         print(file=out)
         return EXIT_OK
-    print(f"{case.id}  {case.track} / {case.stage} / {case.status}", file=out)
-    print(f"complainant: {case.complainant.name} <{case.complainant.email}>", file=out)
-    for m in case.messages:
-        arrow = "<-" if m.direction == "in" else "->"
-        print(f"{m.at.isoformat()}  {arrow} {m.from_addr} -> {', '.join(m.to)}", file=out)
-        print(f"    {m.subject}", file=out)
+    print(timeline(case, clock.now()), file=out)
+    return EXIT_OK
+
+
+def cmd_preview(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
+    if args.template not in TEMPLATES:
+        print(
+            f"error: no template {args.template!r}; known: {', '.join(TEMPLATES)}", file=sys.stderr
+        )
+        return EXIT_USAGE
+    case = sample_case(settings.organisation.case_prefix)
+    if args.case:
+        with Store.open(settings.storage.data_dir, readonly=True) as store:
+            found = store.get_case(args.case)
+        if found is None:
+            print(f"error: no case {args.case}", file=sys.stderr)
+            return EXIT_FAILURE
+        case = found
+    inbound = [m for m in case.messages if m.direction == "in"]
+    trigger = inbound[-1] if inbound else None
+    renderer = renderer_for(settings)
+    mail = preview(
+        sample_effect(args.template),
+        case,
+        trigger,
+        settings,
+        renderer,
+        clock.now(),
+        args.lang or case.language,
+    )
+    print(f"To: {mail.to}\nSubject: {mail.subject}\n\n{mail.text}", file=out)
     return EXIT_OK
 
 
@@ -224,4 +249,5 @@ COMMANDS = {
     "purge": cmd_purge,
     "cases": cmd_cases,
     "show": cmd_show,
+    "preview": cmd_preview,
 }

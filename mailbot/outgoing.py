@@ -156,6 +156,20 @@ def build_mails(
     ]
 
 
+def preview(
+    effect: SendMail,
+    case: Case | None,
+    trigger: MessageRecord | None,
+    settings: Settings,
+    renderer: Renderer,
+    now: datetime,
+    lang: str,
+) -> OutboundMail:
+    """The mail as the first recipient of the effect would get it, in `lang`."""
+    people = recipients(effect.to, case, settings) or [Recipient("", effect.to, "address")]
+    return _build_one(effect, case, trigger, "preview", people[0], settings, renderer, now, lang)
+
+
 def _build_one(
     effect: SendMail,
     case: Case | None,
@@ -165,8 +179,9 @@ def _build_one(
     settings: Settings,
     renderer: Renderer,
     now: datetime,
+    lang: str | None = None,
 ) -> OutboundMail:
-    lang = language_for(person, case, settings)
+    lang = lang or language_for(person, case, settings)
     context = {
         **base_context(settings, lang),
         "case": case_context(case, settings) if case else None,

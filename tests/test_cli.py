@@ -108,3 +108,47 @@ def test_cases_and_show_print_the_json_contract(deployment: Deployment, make_mai
     code, out = deployment.cli("cases")
     assert code == 0 and listed["id"] in out and "COMPLAINANT" in out
     assert deployment.cli("show", "KL-2026-9999")[0] == 1
+
+
+def test_show_prints_a_timeline_a_person_reads(deployment: Deployment, make_mail) -> None:
+    deployment.deliver(make_mail(subject="Factuur", sender=f"Jan Jansen <{CLIENT}>"))
+    deployment.poll()
+    code, out = deployment.cli("show", "KL-2026-0001", "--at", "2026-03-20T12:00:00+01:00")
+    assert code == 0
+    assert "KL-2026-0001  direct / acknowledged / open" in out
+    assert "direct.response" in out and "MISSED" in out  # due Tuesday 17 March, not met
+    assert f"<- {CLIENT}: Factuur" in out
+    assert "* received by" in out
+
+
+def test_cases_lists_open_and_overdue(deployment: Deployment, make_mail) -> None:
+    deployment.deliver(make_mail(subject="Factuur", sender=CLIENT))
+    deployment.poll()
+    code, out = deployment.cli("cases", "--overdue", "--at", "2026-03-16T10:00:00+01:00")
+    assert code == 0 and "KL-2026-0001" not in out
+    code, out = deployment.cli("cases", "--overdue", "--at", "2026-03-18T10:00:00+01:00")
+    assert "KL-2026-0001" in out and "OVERDUE" in out
+    code, out = deployment.cli("cases", "--track", "formal")
+    assert "KL-2026-0001" not in out
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("acknowledgement",), "Subject: Ontvangstbevestiging van uw klacht [KL-2026-0042]"),
+        (("acknowledgement", "--lang", "en"), "Subject: Your complaint has been received"),
+        (("formal_acknowledgement",), "Bram Jansen"),
+    ],
+)
+def test_preview_renders_a_template_with_an_example_case(tmp_path: Path, capsys, args, expected):
+    path = write_config(tmp_path)
+    assert main(["preview", "-c", str(path), *args]) == 0
+    assert expected in capsys.readouterr().out
+
+
+def test_preview_with_a_real_case_and_an_unknown_template(deployment: Deployment, make_mail):
+    deployment.deliver(make_mail(subject="Factuur", sender=f"Jan Jansen <{CLIENT}>"))
+    deployment.poll()
+    code, out = deployment.cli("preview", "resolution", "--case", "KL-2026-0001")
+    assert code == 0 and "[KL-2026-0001]" in out and "Geachte Jan Jansen" in out
+    assert deployment.cli("preview", "nonsense")[0] == 2
