@@ -173,18 +173,28 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         "horizon": date(2026, 3, 25),
         "rows": [
             {
-                "id": "KL-2026-0042",
-                "track": "direct",
-                "stage": "acknowledged",
-                "complainant_name": "Jan Jansen",
-                "due": [{"name": "direct.resolution", "due": _at(3, 23, 22, 59), "overdue": False}],
-            },
-            {
                 "id": "KL-2026-0040",
                 "track": "formal",
                 "stage": "analysed",
                 "complainant_name": "",
                 "due": [],
+            },
+            {
+                "id": "KL-2026-0041",
+                "track": "direct",
+                "stage": "received",
+                "complainant_name": "Lotte Bos",
+                "due": [
+                    {"name": "direct.response", "due": _at(3, 17, 22, 59), "overdue": True},
+                    {"name": "direct.resolution", "due": _at(3, 23, 22, 59), "overdue": False},
+                ],
+            },
+            {
+                "id": "KL-2026-0042",
+                "track": "direct",
+                "stage": "acknowledged",
+                "complainant_name": "Jan Jansen",
+                "due": [{"name": "direct.resolution", "due": _at(3, 23, 22, 59), "overdue": False}],
             },
         ],
     },

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -19,7 +19,10 @@ from mailbot.samples import TEMPLATES
 
 LANGS = ("nl", "en")
 CASE_ID = "KL-2026-0042"
-NO_CASE = ("help", "case_list", "operator_alert")
+NO_CASE = ("help", "case_list", "operator_alert", "digest")
+# Never tagged by the template: the operator alert leaves the tag to mailbot, the digest is about
+# many cases (its context's case is always None).
+UNTAGGED = ("operator_alert", "digest")
 ORG = {
     "name": "Voorbeeld Training & Coaching",
     "complaints": "klachten@example.nl",
@@ -49,6 +52,8 @@ TERMS = {
         "retention": "2 years",
     },
 }
+# Every deadline a reminder or an escalation can be about (DESIGN section 4, except retention).
+DEADLINE_NAMES = [name for name in TERMS["en"] if name != "retention"]
 TRACKS = {
     "nl": {"direct": "direct oplossen", "mediation": "bemiddeling", "formal": "klachtenregeling"},
     "en": {"direct": "direct resolution", "mediation": "mediation", "formal": "formal complaint"},
@@ -96,6 +101,9 @@ AUDIENCE = {
     "status": "staff",
     "case_list": "staff",
     "operator_alert": "operator",
+    "deadline_reminder": "committee",
+    "deadline_escalation": "staff",
+    "digest": "staff",
 }
 # The track a case is on when the template is sent.
 TRACK_OF = {
@@ -114,6 +122,7 @@ TRACK_OF = {
     "ruling_notice": "formal",
     "registered_post_task": "formal",
     "evaluation_notice": "formal",
+    "deadline_reminder": "formal",
 }
 COMPLAINANT_MAIL = sorted(name for name, who in AUDIENCE.items() if who == "complainant")
 
@@ -199,7 +208,7 @@ def make_context(
     role = role or AUDIENCE[name]
     person, email = PEOPLE[role]
     if case == "default":
-        case = None if name == "operator_alert" else make_case(TRACK_OF.get(name, "direct"))
+        case = None if name in UNTAGGED else make_case(TRACK_OF.get(name, "direct"))
     return {
         "org": dict(ORG),
         "terms": dict(TERMS[lang]),
@@ -226,11 +235,11 @@ def render(name: str, lang: str, **kwargs: Any) -> Rendered:
 
 
 def checked(name: str, lang: str, **kwargs: Any) -> Rendered:
-    """Rendered and well-formed; the case tag is required whenever there is a case (the
-    operator alert leaves adding it to mailbot)."""
+    """Rendered and well-formed; the case tag is required whenever there is a case (except in
+    UNTAGGED mail)."""
     context = make_context(name, lang, **kwargs)
     mail = RENDERER.render(name, lang, context)
-    assert_well_formed(mail, has_case=context["case"] is not None and name != "operator_alert")
+    assert_well_formed(mail, has_case=context["case"] is not None and name not in UNTAGGED)
     return mail
 
 
@@ -289,14 +298,44 @@ def test_every_catalogue_entry_is_exactly_the_documented_extra_context() -> None
         "status": {"limited", "next_deadline", "timeline"},
         "case_list": {"cases", "which"},
         "operator_alert": {"alert"},
+        "deadline_reminder": {"deadline", "kind"},
+        "deadline_escalation": {"deadline", "kind"},
+        "digest": {"today", "horizon", "rows"},
     }
     for name, extra in TEMPLATES.items():
         assert set(extra) == documented.get(name, set()), name
         for value in extra.values():
-            if isinstance(value, datetime):
-                assert value.tzinfo is not None, name
             if isinstance(value, list):
                 assert value, f"{name}: example lists are filled"
+        for value in walk(extra):
+            if isinstance(value, datetime):
+                assert value.tzinfo is not None, name
+
+
+def walk(value: Any) -> list[Any]:
+    """The value and everything nested in it."""
+    if isinstance(value, dict):
+        return [value, *(v for item in value.values() for v in walk(item))]
+    if isinstance(value, list):
+        return [value, *(v for item in value for v in walk(item))]
+    return [value]
+
+
+def test_the_deadline_examples_are_what_the_lead_passes() -> None:
+    for name, kind in (("deadline_reminder", "reminder"), ("deadline_escalation", "escalation")):
+        example = TEMPLATES[name]
+        assert example["kind"] == kind
+        assert set(example["deadline"]) == {"name", "due"}
+        assert example["deadline"]["name"] in DEADLINE_NAMES
+    digest = TEMPLATES["digest"]
+    assert type(digest["today"]) is date and type(digest["horizon"]) is date
+    for row in digest["rows"]:
+        assert set(row) == {"id", "track", "stage", "complainant_name", "due"}
+        for item in row["due"]:
+            assert set(item) == {"name", "due", "overdue"}
+    items = [item for row in digest["rows"] for item in row["due"]]
+    assert {item["overdue"] for item in items} == {True, False}, "both kinds of item shown"
+    assert "" in {row["complainant_name"] for row in digest["rows"]}, "a confidential row shown"
 
 
 # --- every template renders --------------------------------------------------------------------
@@ -829,3 +868,229 @@ def test_operator_alert(lang: str) -> None:
     alert = TEMPLATES["operator_alert"]["alert"]
     assert mail.subject == f"mailbot: {alert['title']}"
     assert alert["detail"] in mail.text and alert["action"] in mail.text
+
+
+# --- deadline reminders and escalations, the daily digest ---------------------------------------
+
+DUE = at(4, 13, 21, 59)
+DUE_DATE = {"nl": "maandag 13 april 2026", "en": "Monday, 13 April 2026"}
+DUE_MOMENT = {"nl": "maandag 13 april 2026 om 23:59", "en": "Monday, 13 April 2026 at 23:59"}
+# The track a deadline belongs to.
+TRACK_OF_DEADLINE = {name: name.partition(".")[0] for name in DEADLINE_NAMES}
+# The commands (en, nl) that meet each deadline, as the reminder must name them.
+MEETS = {
+    "direct.response": [("reply", "antwoord"), ("resolve", "opgelost")],
+    "direct.resolution": [("resolve", "opgelost")],
+    "mediation.meeting": [("meeting", "gesprek")],
+    "mediation.outcome": [("agreed", "akkoord"), ("failed", "mislukt")],
+    "formal.acknowledgement": [("complete", "compleet")],
+    "formal.decision": [("ruling", "uitspraak"), ("extend", "verlengen")],
+    "formal.registered_post": [("registered", "aangetekend")],
+    "formal.evaluation": [("evaluation", "evaluatie")],
+}
+RAW_DEADLINE_NAME = re.compile(r"\b(direct|mediation|formal|retention)\.[a-z_]+")
+
+
+def deadline_text(template: str, lang: str, name: str, **kwargs: Any) -> str:
+    track = TRACK_OF_DEADLINE[name]
+    kwargs.setdefault("case", make_case(track))
+    deadline = {"name": name, "due": DUE}
+    mail = checked(template, lang, deadline=deadline, **kwargs)
+    assert DUE_DATE[lang] in mail.subject
+    return mail.subject + "\n" + mail.text
+
+
+def test_meets_covers_every_deadline() -> None:
+    assert set(MEETS) == set(DEADLINE_NAMES)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("role", ["staff", "committee"])
+@pytest.mark.parametrize("name", DEADLINE_NAMES)
+@pytest.mark.parametrize("template", ["deadline_reminder", "deadline_escalation"])
+def test_every_deadline_notice_renders_for_every_deadline(
+    template: str, name: str, role: str, lang: str
+) -> None:
+    for case in (make_case(TRACK_OF_DEADLINE[name]), sparse_case(TRACK_OF_DEADLINE[name])):
+        text = deadline_text(template, lang, name, role=role, case=case)
+        assert DUE_MOMENT[lang] in text
+        assert not RAW_DEADLINE_NAME.search(text), "deadline names are written in words"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", DEADLINE_NAMES)
+def test_reminder_names_the_term_its_end_and_the_commands_that_meet_it(
+    lang: str, name: str
+) -> None:
+    role = "committee" if name.startswith("formal.") else "staff"
+    text = deadline_text("deadline_reminder", lang, name, role=role)
+    assert text.startswith({"nl": "Herinnering: ", "en": "Reminder: "}[lang])
+    assert DUE_MOMENT[lang] in text
+    assert TERMS[lang][name] in text
+    for en, nl in MEETS[name]:
+        assert re.search(rf"#{en}\b", text), en
+        if lang == "nl":
+            assert re.search(rf"^  #{nl}\b", text, re.M), nl
+            assert f"(of #{en}" in text, en
+    assert {"nl": "ter informatie", "en": "for your information"}[lang] not in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_reminder_of_the_sample(lang: str) -> None:
+    text = text_of("deadline_reminder", lang)
+    assert {"nl": "#uitspraak gegrond|deels|ongegrond", "en": "#ruling upheld|partly|rejected"}[
+        lang
+    ] in text
+    assert DUE_MOMENT[lang] in text
+    assert {"nl": "vertrouwelijk", "en": "confidential"}[lang] in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_reminder_of_registered_post_asks_for_the_tracking_number(lang: str) -> None:
+    text = deadline_text("deadline_reminder", lang, "formal.registered_post", role="committee")
+    assert {"nl": "#aangetekend <verzendnummer>", "en": "#registered <tracking number>"}[
+        lang
+    ] in text
+    assert "#registered <" in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_reminder_to_a_co_owner_on_a_formal_term_is_for_information(lang: str) -> None:
+    text = deadline_text("deadline_reminder", lang, "formal.decision", role="staff")
+    assert {"nl": "ter informatie", "en": "for your information"}[lang] in text
+    assert {"nl": "alleen de klachtencommissie", "en": "Only the complaints committee"}[
+        lang
+    ] in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_reminder_follows_the_case(lang: str) -> None:
+    unmailable = make_case(complainant_email=None)
+    text = deadline_text("deadline_reminder", lang, "direct.response", case=unmailable)
+    assert {"nl": "geen e-mailadres", "en": "No e-mail address"}[lang] in text
+    assert not re.search(r"^  #(antwoord|reply)\b", text, re.M)
+    severity = {"nl": "#zwaarte", "en": "#severity"}[lang]
+    new = make_case("formal", stage="acknowledged", severity="")
+    assert severity in deadline_text("deadline_reminder", lang, "formal.decision", case=new)
+    analysed = make_case("formal")
+    assert severity not in deadline_text(
+        "deadline_reminder", lang, "formal.decision", case=analysed
+    )
+    no_proposal = make_case("mediation", stage="meeting_planned")
+    proposal = {"nl": "#voorstel", "en": "#proposal"}[lang]
+    assert proposal in deadline_text(
+        "deadline_reminder", lang, "mediation.outcome", case=no_proposal
+    )
+    sent = make_case("mediation", stage="proposal_sent")
+    assert proposal not in deadline_text("deadline_reminder", lang, "mediation.outcome", case=sent)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_escalation_of_direct_resolution_suggests_mediation(lang: str) -> None:
+    text = text_of("deadline_escalation", lang)
+    assert text.startswith({"nl": "Termijn verstreken: ", "en": "Term passed: "}[lang])
+    assert {"nl": "maandag 23 maart 2026 om 23:59", "en": "Monday, 23 March 2026 at 23:59"}[
+        lang
+    ] in text
+    assert {"nl": "Bemiddeling", "en": "Mediation"}[lang] in text
+    assert re.search(r"^  #mediate$", text, re.M) or "(of #mediate)" in text
+    if lang == "nl":
+        assert re.search(r"^  #bemiddeling\b", text, re.M)
+    assert TERMS[lang]["direct.resolution"] in text
+    assert "Pieter Bakker" in text
+    assert {"nl": "klachtenregeling", "en": "complaints procedure"}[lang] not in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", DEADLINE_NAMES)
+def test_escalation_of_a_formal_term_stresses_the_procedure(lang: str, name: str) -> None:
+    stress = {"nl": "termijn uit de klachtenregeling", "en": "term of the complaints procedure"}
+    text = deadline_text("deadline_escalation", lang, name, role="committee")
+    assert (stress[lang] in text) == name.startswith("formal."), name
+    assert ({"nl": "#bemiddeling", "en": "#mediate"}[lang] in text) == (
+        name == "direct.resolution"
+    ), name
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_escalation_of_the_decision_term(lang: str) -> None:
+    attached = {"nl": "als bijlage bijgevoegd", "en": "are attached"}[lang]
+    committee = deadline_text("deadline_escalation", lang, "formal.decision", role="committee")
+    assert attached in committee
+    assert {"nl": "#uitspraak gegrond|deels|ongegrond", "en": "#ruling upheld|partly|rejected"}[
+        lang
+    ] in committee
+    assert not re.search(r"^  #(verlengen|extend)\b", committee, re.M), "too late to extend"
+    co_owner = deadline_text("deadline_escalation", lang, "formal.decision", role="staff")
+    assert attached not in co_owner
+    assert {"nl": "ter informatie", "en": "for your information"}[lang] in co_owner
+    assert "Bram Jansen" in co_owner  # the chair, to contact
+    # The chair's escalation of the registered post carries no case file.
+    chair = deadline_text("deadline_escalation", lang, "formal.registered_post", role="committee")
+    assert attached not in chair
+    assert {"nl": "#aangetekend <verzendnummer>", "en": "#registered <tracking number>"}[
+        lang
+    ] in chair
+
+
+def digest_text(lang: str, **kwargs: Any) -> str:
+    mail = checked("digest", lang, **kwargs)
+    assert "KL-" not in mail.subject
+    assert mail.subject.startswith({"nl": "Dagoverzicht", "en": "Daily complaints overview"}[lang])
+    return mail.subject + "\n" + mail.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_digest_lists_every_row_and_marks_what_is_overdue(lang: str) -> None:
+    text = digest_text(lang)
+    for row in TEMPLATES["digest"]["rows"]:
+        assert re.search(rf"^{row['id']}  ", text, re.M), row["id"]
+    assert {"nl": "woensdag 18 maart 2026", "en": "Wednesday, 18 March 2026"}[lang] in text
+    assert {"nl": "woensdag 25 maart 2026", "en": "Wednesday, 25 March 2026"}[lang] in text
+    mark = {"nl": "VERSTREKEN", "en": "OVERDUE"}[lang]
+    response = {"nl": "- eerste reactie: ", "en": "- first response: "}[lang]
+    resolution = {"nl": "- oplossing: ", "en": "- resolution: "}[lang]
+    lines = text.splitlines()
+    [late] = [line for line in lines if response in line]
+    assert late.endswith(mark)
+    assert {"nl": "dinsdag 17 maart 2026 om 23:59", "en": "Tuesday, 17 March 2026 at 23:59"}[
+        lang
+    ] in late
+    on_time = [line for line in lines if resolution in line]
+    assert len(on_time) == 2 and not any(mark in line for line in on_time)
+    assert {"nl": "3 open zaken, 1 met verstreken termijn", "en": "3 open cases, 1 overdue"}[
+        lang
+    ] in text
+    assert {"nl": ".\n\n1 zaak heeft een", "en": ".\n\n1 case has a"}[lang] in text
+    assert "Lotte Bos" in text and "Jan Jansen" in text
+    assert {"nl": "#overzicht", "en": "#list"}[lang] in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_digest_shows_no_name_for_a_confidential_row(lang: str) -> None:
+    row = {"id": "KL-2026-0040", "track": "formal", "stage": "analysed", "complainant_name": ""}
+    row["due"] = [{"name": "formal.decision", "due": DUE, "overdue": False}]
+    text = digest_text(lang, rows=[row])
+    assert {"nl": "Klager", "en": "Complainant"}[lang] not in text
+    assert "Jan Jansen" not in text and "Lotte Bos" not in text
+    assert {"nl": "- uitspraak: ", "en": "- ruling: "}[lang] + {"nl": "uiterlijk ", "en": "due "}[
+        lang
+    ] + DUE_MOMENT[lang] in text
+    assert {"nl": "1 open zaak", "en": "1 open case"}[lang] in text
+    assert {"nl": "VERSTREKEN", "en": "OVERDUE"}[lang] not in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_digest_edge_cases(lang: str) -> None:
+    empty = digest_text(lang, rows=[])
+    assert {"nl": "geen open zaken", "en": "no open cases"}[lang] in empty
+    context = make_context("digest", lang)
+    context["org"] = {"name": "Zeta", "complaints": "z@example.org", "committee": "c@example.org"}
+    assert "z@example.org" in RENDERER.render("digest", lang, context).text
+    hostile = {"id": "KL-2026-0041", "track": "direct", "stage": "received", "due": []}
+    mail = render("digest", lang, rows=[{**hostile, "complainant_name": HOSTILE}])
+    assert HOSTILE in mail.text and "49" not in mail.subject + mail.text
+    every = [{"name": name, "due": DUE, "overdue": True} for name in DEADLINE_NAMES]
+    text = digest_text(lang, rows=[{**hostile, "complainant_name": "", "due": every}])
+    assert not RAW_DEADLINE_NAME.search(text), "deadline names are written in words"
+    assert text.count({"nl": "VERSTREKEN", "en": "OVERDUE"}[lang]) == len(DEADLINE_NAMES) + 1
