@@ -193,7 +193,7 @@ class Actions:
 
     def _listing(self, which: str, actor: Actor, now: datetime) -> list[dict]:
         rows = []
-        for case in self.store.cases():
+        for case in self.store.hot_cases():
             upcoming = sorted(
                 (d for d in case.deadlines if not d.met_at and not d.cancelled_at),
                 key=lambda d: d.due,

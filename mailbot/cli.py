@@ -129,6 +129,7 @@ def cmd_poll_once(args: argparse.Namespace, settings: Settings, clock: Clock, ou
     with build_app(settings) as app, app.mailbox() as mailbox:
         report = app.service.poll_once(mailbox, clock.now())
         sent = app.service.flush_outbox(app.sender(), clock.now())
+        app.store.archive(clock.now())
         waiting = sum(1 for m in app.store.outbox() if m.status == "pending")
     print(
         f"fetched {report.fetched}: {report.opened} new case(s), {report.added} added to a case, "
@@ -179,9 +180,10 @@ def cmd_check(args: argparse.Namespace, settings: Settings, clock: Clock, out: T
 
 
 def cmd_cases(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
-    with Store.open(settings.storage.data_dir, readonly=True) as store:
-        cases = store.cases()
     which = args.which or "open"
+    with Store.open(settings.storage.data_dir, readonly=True) as store:
+        # Open cases are all in the hot store; only --all reads the archive.
+        cases = store.cases() if which == "all" else store.hot_cases()
     if which == "open":
         cases = [c for c in cases if c.status == "open"]
     elif which == "overdue":

@@ -1,16 +1,26 @@
-"""Pure: an outbox entry as RFC 5322 bytes, every header value cleaned of control characters."""
+"""Pure: an outbox entry as RFC 5322 bytes, every header value cleaned of control characters.
+
+Built with the stdlib's compat32 API: the values are already clean text, so the (much
+slower) header registry of EmailMessage would only parse them again."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from email import message_from_bytes
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP, default
-from email.utils import format_datetime
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.message import MIMEMessage
+from email.mime.multipart import MIMEMultipart
+from email.policy import compat32
+from email.utils import format_datetime, formataddr
 
 from mailbot.headers import clean_header_value
 from mailbot.model import OutAttachment, OutboundMail
+
+_UTF8 = Charset("utf-8")
+_UTF8.body_encoding = QP  # readable in any mail client's source view
+_POLICY = compat32.clone(linesep="\r\n", max_line_length=78)
 
 
 def compose(
@@ -18,34 +28,67 @@ def compose(
 ) -> bytes:
     """The mail as sent. `load_raw` gives the bytes of a kept original (by SHA-256) for
     attachments of type message/rfc822."""
-    msg = EmailMessage(policy=SMTP)
-    local, _, domain = mail.sender.partition("@")
-    msg["From"] = Address(clean_header_value(sender_name), local, domain)
-    msg["To"] = clean_header_value(mail.to)
-    msg["Subject"] = clean_header_value(mail.subject)
-    msg["Date"] = format_datetime(mail.created_at)
-    msg["Message-ID"] = f"<{clean_header_value(mail.message_id)}>"
-    for name, value in mail.headers:
-        msg[name] = clean_header_value(value)
-    msg.set_content(mail.text, subtype="plain", charset="utf-8")
-    if mail.html:
-        msg.add_alternative(mail.html, subtype="html", charset="utf-8")
-    for attachment in mail.attachments:
-        _attach(msg, attachment, load_raw)
-    return msg.as_bytes()
+    msg = _body(mail)
+    if mail.attachments:
+        outer = MIMEMultipart("mixed")
+        outer.attach(msg)
+        for attachment in mail.attachments:
+            outer.attach(_attachment(attachment, load_raw))
+        msg = outer
+    _headers(msg, mail, sender_name)
+    return msg.as_bytes(policy=_POLICY)
 
 
-def _attach(
-    msg: EmailMessage, attachment: OutAttachment, load_raw: Callable[[str], bytes] | None
-) -> None:
+def _body(mail: OutboundMail) -> Message:
+    text = _text_part(mail.text, "plain")
+    if not mail.html:
+        return text
+    alternative = MIMEMultipart("alternative")
+    alternative.attach(text)
+    alternative.attach(_text_part(mail.html, "html"))
+    return alternative
+
+
+def _text_part(text: str, subtype: str) -> Message:
+    part = Message()
+    part.set_payload(text, _UTF8)  # sets Content-Type text/plain; charset and the encoding
+    if subtype != "plain":
+        part.set_type(f"text/{subtype}")
+    return part
+
+
+def _headers(msg: Message, mail: OutboundMail, sender_name: str) -> None:
+    headers = [
+        ("From", formataddr((clean_header_value(sender_name), mail.sender), "utf-8")),
+        ("To", clean_header_value(mail.to)),
+        ("Subject", _encoded(clean_header_value(mail.subject))),
+        ("Date", format_datetime(mail.created_at)),
+        ("Message-ID", f"<{clean_header_value(mail.message_id)}>"),
+        *((name, _encoded(clean_header_value(value))) for name, value in mail.headers),
+    ]
+    # MIME-Version and Content-* stay last, after the addressing headers.
+    mime = [(k, msg[k]) for k in ("MIME-Version", "Content-Type", "Content-Transfer-Encoding")]
+    for key, _ in mime:
+        del msg[key]
+    for name, value in [*headers, *((k, v) for k, v in mime if v is not None)]:
+        msg[name] = value
+
+
+def _encoded(value: str) -> str | Header:
+    return value if value.isascii() else Header(value, "utf-8")
+
+
+def _attachment(attachment: OutAttachment, load_raw: Callable[[str], bytes] | None) -> Message:
     if attachment.raw_sha256 is not None:
         if load_raw is None:
             raise ValueError("an original mail is attached but no loader was given")
-        original = message_from_bytes(load_raw(attachment.raw_sha256), policy=default)
-        msg.add_attachment(original, filename=attachment.filename)
-        return
-    _, _, subtype = attachment.content_type.partition("/")
-    params = {"method": "REQUEST"} if subtype == "calendar" else {}
-    msg.add_attachment(
-        attachment.text or "", subtype=subtype, filename=attachment.filename, params=params
-    )
+        part: Message = MIMEMessage(message_from_bytes(load_raw(attachment.raw_sha256)))
+    else:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        part = Message()
+        part.set_payload(attachment.text or "", _UTF8)
+        part.set_type(f"{maintype}/{subtype}")
+        if subtype == "calendar":
+            part.set_param("method", "REQUEST")
+    part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
+    return part

@@ -110,6 +110,7 @@ class Daemon:
         self.service.digest(self.clock.now())
         self.service.daily_purge(self.clock.now(), mailbox)
         self.flush()
+        self.service.store.archive(self.clock.now())
 
     def _interrupted(self) -> bool:
         self._ping()

@@ -31,6 +31,9 @@ class Waker:
 
     def shutdown(self) -> None:
         if self._scheduler.running:
+            # Removing the jobs first waits for a firing job's own clean-up (it holds the job
+            # store lock), so the shutdown cannot race it.
+            self._scheduler.remove_all_jobs()
             self._scheduler.shutdown(wait=False)
 
     @property

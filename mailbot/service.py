@@ -188,7 +188,7 @@ class Service:
     def tick(self, now: datetime) -> int:
         """Queue every reminder and escalation due at `now`; returns how many mails."""
         queued = 0
-        for case in self.store.cases():
+        for case in self.store.hot_cases():
             updated, effects = due_notices(case, now, self.calendar)
             if updated == case:
                 continue
@@ -248,7 +248,7 @@ class Service:
             return 0
         horizon_day = self.calendar.add_working_days(today, DIGEST_WORKING_DAYS)
         horizon = self.calendar.end_of_day(horizon_day)
-        cases = self.store.cases()
+        cases = self.store.hot_cases()
         outbox = []
         for email, view in digest_people(self.settings):
             found = digest_rows(cases, email, view, horizon, now)
@@ -270,7 +270,7 @@ class Service:
 
     def next_deadline(self, now: datetime) -> datetime | None:
         """The next moment a reminder or escalation falls due."""
-        return next_moment(self.store.cases(), now, self.calendar)
+        return next_moment(self.store.hot_cases(), now, self.calendar)
 
     # --- outbound -------------------------------------------------------------------
 

@@ -1,4 +1,9 @@
-"""The case store: TinyDB behind atomic writes, one lock, one owning process, batched commits."""
+"""The case store: TinyDB behind atomic writes, one lock, one owning process, batched commits.
+
+The hot file holds what the daemon works on — open and recently closed cases, pending mail,
+recent dedupe keys — and is written whole, atomically, once per batch. Closed cases and old
+dedupe keys move to the cold store (`coldstore.py`) so the hot file does not grow with history.
+"""
 
 from __future__ import annotations
 
@@ -10,45 +15,27 @@ import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
-from tinydb.table import Document
 
 from mailbot.codec import from_dict, to_dict
+from mailbot.coldstore import ColdStore
 from mailbot.errors import StoreCorruptError, StoreError, StoreLockedError
+from mailbot.fsutil import atomic_write, fsync_paths
 from mailbot.model import Case, OutboundMail
 
 STORE_FILE = "store.json"
 LOCK_FILE = "mailbot.lock"
 SENT_JOURNAL = "outbox-sent.log"
+COLD_DIR = "archive"
+HOT_SEEN_DAYS = 30  # dedupe keys younger than this stay in the hot file
 
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write a file so that a crash leaves the old or the new version, never a mix."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+__all__ = ["STORE_FILE", "Changes", "SeenRecord", "Store", "atomic_write"]
 
 
 class AtomicJSONStorage(Storage):
@@ -119,21 +106,17 @@ class Store:
         self._lock = threading.RLock()
         self._lock_fd: int | None = None
         self._db: TinyDB | None = None
+        self.cold = ColdStore(data_dir / COLD_DIR)
         self._cases: dict[str, Case] = {}
-        self._case_doc: dict[str, int] = {}
         self._outbox: dict[str, OutboundMail] = {}
-        self._outbox_doc: dict[str, int] = {}
         self._seen: dict[str, SeenRecord] = {}
         self._thread: dict[str, str] = {}
+        self._counters: dict[str, int] = {}
         self._meta: dict[str, str] = {}
         self._stats: list[dict[str, Any]] = []
-        self._removed: list[str] = []
-        self._dirty_meta = False
-        self._new_stats: list[dict[str, Any]] = []
-        self._dirty_cases: set[str] = set()
-        self._dirty_outbox: set[str] = set()
-        self._new_seen: list[SeenRecord] = []
-        self._next_doc = 1
+        self._dirty = False
+        self._removed: set[str] = set()
+        self._unsynced: list[Path] = []
 
     # --- opening and closing ----------------------------------------------------------
 
@@ -172,31 +155,29 @@ class Store:
         self._lock_fd = fd
 
     def _load(self) -> None:
-        path = self.data_dir / STORE_FILE
-        self._db = TinyDB(str(path), storage=_Cache(AtomicJSONStorage))
+        self._db = TinyDB(str(self.data_dir / STORE_FILE), storage=_Cache(AtomicJSONStorage))
         for doc in self._db.table("cases").all():
             case = from_dict(Case, doc)
             self._cases[case.id] = case
-            self._case_doc[case.id] = doc.doc_id
             self._index_thread(case)
         for doc in self._db.table("outbox").all():
             mail = from_dict(OutboundMail, doc)
             self._outbox[mail.message_id] = mail
-            self._outbox_doc[mail.message_id] = doc.doc_id
         for doc in self._db.table("seen").all():
             record = from_dict(SeenRecord, doc)
             self._seen[record.key] = record
         self._meta = {d["key"]: d["value"] for d in self._db.table("meta").all()}
         self._stats = [dict(d) for d in self._db.table("stats").all()]
-        doc_ids = list(self._case_doc.values()) + list(self._outbox_doc.values())
-        self._next_doc = max(doc_ids, default=0) + 1
+        self._counters = {d["key"]: d["value"] for d in self._db.table("counters").all()}
+        if not self.readonly or (self.data_dir / COLD_DIR).exists():
+            self.cold.load()
+        for case_id in [*self._cases, *self.cold.case_ids()]:
+            self._count(case_id)
         self._replay_sent_journal()
 
     def close(self) -> None:
         with self._lock:
-            if self._db is not None:
-                # Uncommitted changes are dropped on purpose: only commit() writes.
-                self._db = None
+            self._db = None  # uncommitted changes are dropped on purpose: only commit() writes
             if self._lock_fd is not None:
                 os.close(self._lock_fd)
                 self._lock_fd = None
@@ -211,19 +192,34 @@ class Store:
 
     def get_case(self, case_id: str) -> Case | None:
         with self._lock:
-            return self._cases.get(case_id.upper())
+            case_id = case_id.upper()
+            return self._cases.get(case_id) or self.cold.get_case(case_id)
 
-    def cases(self) -> list[Case]:
+    def hot_cases(self) -> list[Case]:
+        """Open and recently closed cases: what ticks, digests and lists work on."""
         with self._lock:
             return sorted(self._cases.values(), key=lambda c: (c.received_at, c.id))
 
+    def cases(self) -> list[Case]:
+        """Every case, the archived ones included (reads the cold store)."""
+        with self._lock:
+            cold = [c for c in self.cold.cases() if c.id not in self._cases]
+            return sorted([*self._cases.values(), *cold], key=lambda c: (c.received_at, c.id))
+
     def case_for_message_id(self, message_id: str) -> str | None:
         with self._lock:
-            return self._thread.get(message_id)
+            return self._thread.get(message_id) or self.cold.case_for_message_id(message_id)
 
     def seen(self, key: str) -> SeenRecord | None:
         with self._lock:
-            return self._seen.get(key)
+            record = self._seen.get(key)
+            if record is not None:
+                return record
+            cold = self.cold.seen(key)
+            if cold is None:
+                return None
+            outcome, case_id = cold
+            return SeenRecord(key, "", "", outcome, datetime.min, case_id or None)
 
     def meta(self, key: str) -> str | None:
         with self._lock:
@@ -249,14 +245,7 @@ class Store:
         """The next free case id of that year; ids are never reused."""
         with self._lock:
             head = f"{prefix}-{year}-"
-            used = [int(cid[len(head) :]) for cid in self._cases if cid.startswith(head)]
-            counter = self._counter(head)
-            return f"{head}{max([counter, *used], default=0) + 1:04d}"
-
-    def _counter(self, head: str) -> int:
-        assert self._db is not None
-        docs = self._db.table("counters").all()
-        return next((d["value"] for d in docs if d.get("key") == head), 0)
+            return f"{head}{self._counters.get(head, 0) + 1:04d}"
 
     # --- writing (in memory until commit) -------------------------------------------
 
@@ -266,47 +255,40 @@ class Store:
         with self._lock:
             for case in changes.cases:
                 self._cases[case.id] = case
-                self._dirty_cases.add(case.id)
                 self._index_thread(case)
+                self._count(case.id)
             for mail in changes.outbox:
-                if mail.message_id not in self._outbox:
-                    self._outbox[mail.message_id] = mail
-                    self._dirty_outbox.add(mail.message_id)
+                self._outbox.setdefault(mail.message_id, mail)
             for record in changes.seen:
                 self._seen[record.key] = record
-                self._new_seen.append(record)
-            if changes.meta:
-                self._meta.update(changes.meta)
-                self._dirty_meta = True
+            self._meta.update(changes.meta)
             self._stats += changes.stats
-            self._new_stats += changes.stats
             for case_id in changes.removed:
                 self._remove_case(case_id)
+            self._dirty = True
 
     def _remove_case(self, case_id: str) -> None:
-        case = self._cases.pop(case_id, None)
-        if case is None:
-            return
-        self._dirty_cases.discard(case_id)
-        self._removed.append(case_id)
-        for message in case.messages:
-            self._thread.pop(message.message_id, None)
-        for key in [k for k, r in self._seen.items() if r.case_id == case_id]:
-            del self._seen[key]
+        case = self._cases.pop(case_id, None) or self.cold.get_case(case_id)
+        self._removed.add(case_id)
+        if case is not None:
+            for message in case.messages:
+                self._thread.pop(message.message_id, None)
+        self._seen = {k: r for k, r in self._seen.items() if r.case_id != case_id}
 
     def update_outbound(self, mail: OutboundMail) -> None:
         self._check_writable()
         with self._lock:
             self._outbox[mail.message_id] = mail
-            self._dirty_outbox.add(mail.message_id)
+            self._dirty = True
 
     def mark_sent(self, message_id: str, at: datetime) -> None:
         """Record at once (journal + fsync) that the server accepted a mail."""
         self._check_writable()
         with self._lock:
             line = f"{message_id}\t{at.isoformat()}\n".encode()
-            path = self.data_dir / SENT_JOURNAL
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            fd = os.open(
+                self.data_dir / SENT_JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
+            )
             try:
                 os.write(fd, line)
                 os.fsync(fd)
@@ -318,7 +300,7 @@ class Store:
         mail = self._outbox.get(message_id)
         if mail is not None and mail.status != "sent":
             self._outbox[message_id] = replace(mail, status="sent", sent_at=at)
-            self._dirty_outbox.add(message_id)
+            self._dirty = True
 
     def _replay_sent_journal(self) -> None:
         path = self.data_dir / SENT_JOURNAL
@@ -334,102 +316,70 @@ class Store:
         self._check_writable()
         with self._lock:
             assert self._db is not None
-            self._write_cases()
-            self._write_outbox()
-            self._write_counters()
-            self._write_removals()
-            if self._new_seen:
-                self._db.table("seen").insert_multiple(to_dict(r) for r in self._new_seen)
-            if self._dirty_meta:
-                meta = self._db.table("meta")
-                meta.truncate()
-                meta.insert_multiple({"key": k, "value": v} for k, v in sorted(self._meta.items()))
-            if self._new_stats:
-                self._db.table("stats").insert_multiple(self._new_stats)
+            # Kept mail must be durable before any record that refers to it.
+            fsync_paths(self._unsynced)
+            self._unsynced = []
+            if self._removed:
+                self.cold.remove_cases(self._removed)
+            self._write_hot()
             try:
                 self._db.storage.flush()
             except BaseException:
                 self._reload()
                 raise
-            self._new_seen.clear()
-            self._new_stats = []
-            self._removed = []
-            self._dirty_meta = False
-            self._dirty_cases.clear()
-            self._dirty_outbox.clear()
+            self._removed = set()
+            self._dirty = False
             self._truncate_sent_journal()
 
-    def _write_cases(self) -> None:
+    def _write_hot(self) -> None:
+        """The whole hot state, as TinyDB tables (one file, replaced atomically)."""
         assert self._db is not None
-        table = self._db.table("cases")
-        docs = []
-        for case_id in sorted(self._dirty_cases):
-            doc_id = self._case_doc.get(case_id)
-            if doc_id is None:
-                doc_id = self._case_doc[case_id] = self._take_doc_id()
-            docs.append(Document(to_dict(self._cases[case_id]), doc_id=doc_id))
-        self._replace_docs(table, docs)
-
-    def _write_removals(self) -> None:
-        assert self._db is not None
-        if not self._removed:
-            return
-        gone = [self._case_doc.pop(cid) for cid in self._removed if cid in self._case_doc]
-        if gone:
-            self._db.table("cases").remove(doc_ids=gone)
-        removed = set(self._removed)
-        self._db.table("seen").remove(lambda doc: doc.get("case_id") in removed)
-
-    def _write_outbox(self) -> None:
-        assert self._db is not None
-        table = self._db.table("outbox")
-        docs, gone = [], []
-        for message_id in sorted(self._dirty_outbox):
-            mail = self._outbox[message_id]
-            doc_id = self._outbox_doc.get(message_id)
-            if mail.status == "sent":
-                # Sent mail lives on in its case's timeline; the hot outbox keeps only work.
-                if doc_id is not None:
-                    gone.append(doc_id)
-                    del self._outbox_doc[message_id]
-                del self._outbox[message_id]
-                continue
-            if doc_id is None:
-                doc_id = self._outbox_doc[message_id] = self._take_doc_id()
-            docs.append(Document(to_dict(mail), doc_id=doc_id))
-        if gone:
-            table.remove(doc_ids=gone)
-        self._replace_docs(table, docs)
-
-    def _write_counters(self) -> None:
-        assert self._db is not None
-        table = self._db.table("counters")
-        current = {d["key"]: d["value"] for d in table.all()}
-        wanted = dict(current)
-        for case_id in self._dirty_cases:
-            head, _, seq = case_id.rpartition("-")
-            wanted[head + "-"] = max(wanted.get(head + "-", 0), int(seq))
-        if wanted != current:
+        # Sent mail lives on in its case's timeline; the hot outbox keeps only work.
+        self._outbox = {k: m for k, m in self._outbox.items() if m.status != "sent"}
+        tables = {
+            "cases": [to_dict(c) for c in self._cases.values()],
+            "outbox": [to_dict(m) for m in self._outbox.values()],
+            "seen": [to_dict(r) for r in self._seen.values()],
+            "counters": [{"key": k, "value": v} for k, v in sorted(self._counters.items())],
+            "meta": [{"key": k, "value": v} for k, v in sorted(self._meta.items())],
+            "stats": self._stats,
+        }
+        for name, docs in tables.items():
+            table = self._db.table(name)
             table.truncate()
-            table.insert_multiple({"key": k, "value": v} for k, v in sorted(wanted.items()))
+            table.insert_multiple(docs)
 
-    @staticmethod
-    def _replace_docs(table: Any, docs: list[Document]) -> None:
-        if not docs:
-            return
-        existing = [d.doc_id for d in docs if table.contains(doc_id=d.doc_id)]
-        if existing:
-            table.remove(doc_ids=existing)
-        table.insert_multiple(docs)
+    def archive(self, now: datetime) -> int:
+        """Move closed cases and old dedupe keys to the cold store; returns cases moved.
+        The cold copy is durable before the hot file lets go of it."""
+        self._check_writable()
+        with self._lock:
+            closed = [c for c in self._cases.values() if c.status == "closed"]
+            old_seen = [
+                r for r in self._seen.values() if r.at < now - timedelta(days=HOT_SEEN_DAYS)
+            ]
+            if not closed and not old_seen:
+                return 0
+            self.cold.put_cases(closed)
+            self.cold.put_seen([(r.key, r.outcome, r.case_id or "") for r in old_seen])
+            for case in closed:
+                del self._cases[case.id]
+                for message in case.messages:
+                    self._thread.pop(message.message_id, None)
+            for record in old_seen:
+                del self._seen[record.key]
+            self._dirty = True
+            self.commit()
+            return len(closed)
 
-    def _take_doc_id(self) -> int:
-        doc_id = self._next_doc
-        self._next_doc += 1
-        return doc_id
+    def _count(self, case_id: str) -> None:
+        head, _, seq = case_id.rpartition("-")
+        if seq.isdigit():
+            self._counters[head + "-"] = max(self._counters.get(head + "-", 0), int(seq))
 
     def _truncate_sent_journal(self) -> None:
         path = self.data_dir / SENT_JOURNAL
-        if path.exists():
+        if path.exists() and path.stat().st_size:
             atomic_write(path, b"")
 
     def _reload(self) -> None:
@@ -450,12 +400,10 @@ class Store:
     # --- files ----------------------------------------------------------------------------
 
     def save_raw(self, raw: bytes) -> str:
-        """Keep a message's original bytes as `.eml` under their SHA-256; returns the hash."""
+        """Keep a message's original bytes as `.eml` under their SHA-256; returns the hash.
+        Made durable by the next commit, before anything refers to it."""
         sha = hashlib.sha256(raw).hexdigest()
-        path = self.raw_path(sha)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            atomic_write(path, raw)
+        self._save(self.raw_path(sha), raw)
         return sha
 
     def raw_path(self, sha: str) -> Path:
@@ -464,11 +412,19 @@ class Store:
     def save_attachment(self, payload: bytes) -> str:
         """Keep an attachment under a generated name; the sender's name is never a path."""
         name = hashlib.sha256(payload).hexdigest() + ".bin"
-        path = self.attachment_path(name)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            atomic_write(path, payload)
+        self._save(self.attachment_path(name), payload)
         return name
+
+    def _save(self, path: Path, data: bytes) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_size == len(data):
+                return  # content-addressed: the same bytes are already there
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            atomic_write(path, data, sync=False)
+        except OSError as exc:
+            raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
+        self._unsynced.append(path)
 
     def attachment_path(self, stored_name: str) -> Path:
         return self.data_dir / "attachments" / stored_name[:2] / stored_name

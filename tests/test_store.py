@@ -192,3 +192,53 @@ def test_kill_9_during_writes_never_leaves_an_unreadable_store(tmp_path: Path) -
             counts.append(len(store.cases()))
     assert counts == sorted(counts)  # every restart saw all earlier commits
     assert counts[-1] > 25  # and the writers really did write
+
+
+def closed(case: Case) -> Case:
+    return replace(case, status="closed", stage="resolved", closed_at=NOW)
+
+
+def test_closed_cases_leave_the_hot_file_and_stay_findable(tmp_path: Path) -> None:
+    old = SeenRecord("old-key", "m1@example.org", "ab", "case", NOW, "KL-2026-0001")
+    new = SeenRecord("new-key", "m2@example.org", "cd", "case", NOW + timedelta(days=40),
+                     "KL-2026-0002")  # fmt: skip
+    with Store.open(tmp_path) as store:
+        store.apply(Changes(cases=[closed(make_case("KL-2026-0001", "m1@example.org")),
+                                   make_case("KL-2026-0002", "m2@example.org")],
+                            seen=[old, new]))  # fmt: skip
+        store.commit()
+        assert store.archive(NOW + timedelta(days=40)) == 1
+    hot = (tmp_path / STORE_FILE).read_text()
+    assert "KL-2026-0001" not in hot and "old-key" not in hot
+    assert "KL-2026-0002" in hot
+    with Store.open(tmp_path) as store:
+        assert [c.id for c in store.hot_cases()] == ["KL-2026-0002"]
+        assert [c.id for c in store.cases()] == ["KL-2026-0001", "KL-2026-0002"]
+        assert store.get_case("KL-2026-0001").status == "closed"
+        assert store.case_for_message_id("m1@example.org") == "KL-2026-0001"
+        assert store.seen("old-key").case_id == "KL-2026-0001"
+        assert store.next_case_id("KL", 2026) == "KL-2026-0003"
+        # A closed case that changes comes back to the hot file until archived again.
+        store.apply(Changes(cases=[replace(store.get_case("KL-2026-0001"), language="en")]))
+        store.commit()
+        assert "KL-2026-0001" in (tmp_path / STORE_FILE).read_text()
+
+
+def test_purging_an_archived_case_removes_its_file_and_index_lines(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        store.apply(
+            Changes(
+                cases=[closed(make_case("KL-2026-0001", "m1@example.org"))],
+                seen=[SeenRecord("k1", "m1", "ab", "case", NOW, "KL-2026-0001")],
+            )
+        )
+        store.commit()
+        store.archive(NOW + timedelta(days=60))
+        store.apply(Changes(removed=["KL-2026-0001"]))
+        store.commit()
+    with Store.open(tmp_path) as store:
+        assert store.cases() == []
+        assert store.case_for_message_id("m1@example.org") is None
+        assert store.seen("k1") is None
+        assert store.next_case_id("KL", 2026) == "KL-2026-0002"
+    assert list((tmp_path / "archive").glob("*/*.json")) == []

@@ -1,0 +1,101 @@
+"""Closed cases out of the hot path: one JSON file per case, and append-only indexes of the
+mail they hold, so the hot store does not grow with history."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+from mailbot.codec import from_dict, to_dict
+from mailbot.errors import StoreCorruptError
+from mailbot.fsutil import append_lines, atomic_write, fsync_dir, read_lines
+from mailbot.model import Case
+
+THREADS = "threads.log"  # message_id \t case_id
+SEEN = "seen.log"  # dedupe key \t outcome \t case_id
+
+
+class ColdStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._ids: dict[str, Path] = {}
+        self._seen: dict[str, tuple[str, str]] = {}
+        self._threads: dict[str, str] | None = None  # loaded on the first lookup
+
+    def load(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._ids = {p.stem: p for p in self.root.glob("*/*.json")}
+        self._seen = {}
+        for line in read_lines(self.root / SEEN):
+            key, _, rest = line.partition("\t")
+            outcome, _, case_id = rest.partition("\t")
+            self._seen[key] = (outcome, case_id)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def case_ids(self) -> list[str]:
+        return sorted(self._ids)
+
+    def get_case(self, case_id: str) -> Case | None:
+        path = self._ids.get(case_id)
+        if path is None:
+            return None
+        try:
+            return from_dict(Case, json.loads(path.read_bytes()))
+        except (OSError, ValueError) as exc:
+            raise StoreCorruptError(f"{path} is not a valid case file: {exc}") from exc
+
+    def cases(self) -> list[Case]:
+        return [c for cid in self.case_ids() if (c := self.get_case(cid)) is not None]
+
+    def seen(self, key: str) -> tuple[str, str] | None:
+        return self._seen.get(key)
+
+    def case_for_message_id(self, message_id: str) -> str | None:
+        if self._threads is None:
+            self._threads = {}
+            for line in read_lines(self.root / THREADS):
+                mid, _, cid = line.partition("\t")
+                self._threads[mid] = cid
+        found = self._threads.get(message_id)
+        return found if found in self._ids else None
+
+    # --- writing (each step idempotent: the hot store removes only after this is durable) --
+
+    def put_cases(self, cases: list[Case]) -> None:
+        folders = set()
+        for case in cases:
+            folder = self.root / case.id.rsplit("-", 1)[0]
+            folder.mkdir(exist_ok=True, mode=0o700)
+            path = folder / f"{case.id}.json"
+            atomic_write(path, json.dumps(to_dict(case), ensure_ascii=False).encode())
+            self._ids[case.id] = path
+            folders.add(folder)
+        for folder in folders:
+            fsync_dir(folder)
+        lines = [f"{m.message_id}\t{c.id}" for c in cases for m in c.messages]
+        append_lines(self.root / THREADS, lines)
+        if self._threads is not None:
+            self._threads.update(line.split("\t", 1) for line in lines)  # type: ignore[misc]
+
+    def put_seen(self, records: list[tuple[str, str, str]]) -> None:
+        append_lines(self.root / SEEN, ["\t".join(r) for r in records])
+        for key, outcome, case_id in records:
+            self._seen[key] = (outcome, case_id)
+
+    def remove_cases(self, case_ids: set[str]) -> None:
+        """Purge: case files and their index lines go."""
+        for case_id in case_ids:
+            path = self._ids.pop(case_id, None)
+            if path is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+        self._rewrite(THREADS, lambda line: line.partition("\t")[2] not in case_ids)
+        self._rewrite(SEEN, lambda line: line.rsplit("\t", 1)[-1] not in case_ids)
+        self._seen = {k: v for k, v in self._seen.items() if v[1] not in case_ids}
+        self._threads = None
+
+    def _rewrite(self, name: str, keep) -> None:
+        lines = [line for line in read_lines(self.root / name) if keep(line)]
+        atomic_write(self.root / name, "".join(f"{line}\n" for line in lines).encode())
