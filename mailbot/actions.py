@@ -10,6 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from mailbot.commands import Command, spec_for
+from mailbot.dsn import failed_recipients
 from mailbot.errors import ProcedureError
 from mailbot.inbound.item import (
     AddToCase,
@@ -29,6 +30,7 @@ from mailbot.procedure import (
     CommandRefused,
     ComplainantWrote,
     ComplaintReceived,
+    DeliveryFailed,
     Policy,
     StaffWrote,
     new_case,
@@ -105,8 +107,12 @@ class Actions:
         return self.case_changes(case, effects, message, now)
 
     def _add(self, outcome: AddToCase, item: InboundItem, message: MessageRecord, now: datetime):
-        if outcome.role == "complainant":
-            event = ComplainantWrote(message, outcome.may_reply)
+        if outcome.role == "robot" and outcome.automatic == "bounce":
+            failed = next(iter(failed_recipients(item.mail)), "")
+            event = DeliveryFailed(message, failed)
+            case, effects = transition(outcome.case, event, now, self.policy)
+        elif outcome.role in ("complainant", "robot"):
+            event = ComplainantWrote(message, outcome.may_reply and outcome.role != "robot")
             case, effects = transition(outcome.case, event, now, self.policy)
         else:
             event = StaffWrote(message, self._actor(item))

@@ -85,6 +85,7 @@ SECTION_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "trusted_authserv_id",
             "max_message_bytes",
             "max_auto_replies_per_sender_per_day",
+            "max_auto_replies_per_hour",
         ),
         "storage": ("data_dir", "retention"),
     }
@@ -478,6 +479,7 @@ def _security(t: _Table) -> SecuritySettings:
         max_auto_replies_per_sender_per_day=t.get(
             "max_auto_replies_per_sender_per_day", _integer(1, None), 3
         ),
+        max_auto_replies_per_hour=t.get("max_auto_replies_per_hour", _integer(1, None), 200),
     )
 
 

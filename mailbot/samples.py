@@ -160,6 +160,7 @@ TEMPLATES: dict[str, dict[str, Any]] = {
             "action": "Look at the message in the quarantine folder.",
         }
     },
+    "delivery_failed": {"failed_to": "jan.jansen@example.org"},
     "deadline_reminder": {
         "deadline": {"name": "formal.decision", "due": _at(4, 13, 21, 59)},
         "kind": "reminder",

@@ -127,6 +127,7 @@ class SecuritySettings:
     trusted_authserv_id: str | None = None
     max_message_bytes: int = 26_214_400
     max_auto_replies_per_sender_per_day: int = 3
+    max_auto_replies_per_hour: int = 200  # all senders together: a flood costs at most this
 
 
 @dataclass(frozen=True)

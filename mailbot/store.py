@@ -114,6 +114,7 @@ class Store:
         self._counters: dict[str, int] = {}
         self._meta: dict[str, str] = {}
         self._stats: list[dict[str, Any]] = []
+        self._auto: list[tuple[str, datetime]] = []  # automatic replies of the last day
         self._dirty = False
         self._removed: set[str] = set()
         self._unsynced: list[Path] = []
@@ -169,6 +170,9 @@ class Store:
         self._meta = {d["key"]: d["value"] for d in self._db.table("meta").all()}
         self._stats = [dict(d) for d in self._db.table("stats").all()]
         self._counters = {d["key"]: d["value"] for d in self._db.table("counters").all()}
+        self._auto = [
+            (d["to"], datetime.fromisoformat(d["at"])) for d in self._db.table("autoreplies").all()
+        ]
         if not self.readonly or (self.data_dir / COLD_DIR).exists():
             self.cold.load()
         for case_id in [*self._cases, *self.cold.case_ids()]:
@@ -221,6 +225,11 @@ class Store:
             outcome, case_id = cold
             return SeenRecord(key, "", "", outcome, datetime.min, case_id or None)
 
+    def auto_replies(self, to: str | None, since: datetime) -> int:
+        """Automatic replies queued since `since`, to one address or (None) to anyone."""
+        with self._lock:
+            return sum(1 for addr, at in self._auto if at >= since and to in (None, addr))
+
     def meta(self, key: str) -> str | None:
         with self._lock:
             return self._meta.get(key)
@@ -258,6 +267,10 @@ class Store:
                 self._index_thread(case)
                 self._count(case.id)
             for mail in changes.outbox:
+                if mail.message_id not in self._outbox and (
+                    ("Auto-Submitted", "auto-replied") in mail.headers
+                ):
+                    self._auto.append((mail.to.lower(), mail.created_at))
                 self._outbox.setdefault(mail.message_id, mail)
             for record in changes.seen:
                 self._seen[record.key] = record
@@ -336,7 +349,11 @@ class Store:
         assert self._db is not None
         # Sent mail lives on in its case's timeline; the hot outbox keeps only work.
         self._outbox = {k: m for k, m in self._outbox.items() if m.status != "sent"}
+        if self._auto:
+            latest = max(at for _, at in self._auto)
+            self._auto = [(to, at) for to, at in self._auto if at > latest - timedelta(days=1)]
         tables = {
+            "autoreplies": [{"to": to, "at": at.isoformat()} for to, at in self._auto],
             "cases": [to_dict(c) for c in self._cases.values()],
             "outbox": [to_dict(m) for m in self._outbox.values()],
             "seen": [to_dict(r) for r in self._seen.values()],

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from mailbot.autoreply import original_message_ids
 from mailbot.commands import Token, parse_command
 from mailbot.inbound.dedupe import dedupe_key
 from mailbot.inbound.item import (
@@ -37,6 +38,7 @@ class Cases:
 
     by_id: dict[str, Case] = field(default_factory=dict)
     seen_keys: dict[str, SeenRecord] = field(default_factory=dict)
+    replies: list[tuple[str, datetime]] = field(default_factory=list)
 
     def get_case(self, case_id: str) -> Case | None:
         return self.by_id.get(case_id)
@@ -46,6 +48,9 @@ class Cases:
 
     def seen(self, key: str) -> SeenRecord | None:
         return self.seen_keys.get(key)
+
+    def auto_replies(self, to: str | None, since: datetime) -> int:
+        return sum(1 for addr, at in self.replies if at >= since and to in (None, addr))
 
 
 CASE = Case(
@@ -105,7 +110,7 @@ def run(raw: bytes, ctx: PipelineContext):
         ),
         (
             mail(subject="Re: [KL-2026-0001]", extra="Auto-Submitted: auto-replied\r\n"),
-            AddToCase(CASE, "complainant", False),
+            AddToCase(CASE, "complainant", False, "auto-reply"),
         ),
         (
             mail(sender="kees@example.org", subject="Re: [KL-2026-0001] meelezen"),
@@ -126,8 +131,8 @@ def test_where_a_mail_goes(raw: bytes, expected, ctx: PipelineContext) -> None:
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
-        (mail(extra="Auto-Submitted: auto-replied\r\n"), "automatic mail without a case"),
-        (mail(extra="List-Id: <nieuws.example.org>\r\n"), "automatic mail without a case"),
+        (mail(extra="Auto-Submitted: auto-replied\r\n"), "without a case"),
+        (mail(extra="List-Id: <nieuws.example.org>\r\n"), "without a case"),
         (mail(sender="klachten@example.nl"), "own"),
         (mail(extra="X-Mailbot-Case: KL-2026-0001\r\n"), "own"),
         (mail(message_id="abc@mailbot.example.nl"), "own"),
@@ -167,6 +172,7 @@ def test_the_steps_run_in_the_documented_order() -> None:
     assert names == [
         "loop_guard",
         "dedupe",
+        "rate_limit",
         "identify_case",
         "classify_sender",
         "read_commands",
@@ -229,3 +235,22 @@ def test_automatic_staff_mail_gives_no_commands_and_gets_no_answer(ctx: Pipeline
     assert isinstance(run(mail(sender=ANNA, subject="Afwezig #help", extra=ooo), ctx), Discard)
     on_case = mail(sender=ANNA, subject="Re: [KL-2026-0001] #opgelost", extra=ooo)
     assert run(on_case, ctx) == AddToCase(CASE, "staff", False)
+
+
+def test_automatic_replies_stop_at_the_per_sender_limit(ctx: PipelineContext) -> None:
+    ctx.store.replies += [(CLIENT, NOW)] * 3
+    raw = mail(message_id="vierde@example.org")
+    item = InboundItem(parse_message(raw), raw)
+    assert run_pipeline(item, ctx) == OpenCase("direct", False)
+    assert "daily limit" in item.no_reply_reason
+
+
+def test_a_bounce_of_mailbots_mail_is_linked_to_its_case(ctx: PipelineContext) -> None:
+    raw = (DATA / "bounce_postfix.eml").read_bytes()
+    original = parse_message(raw)
+    ids = original_message_ids(original)
+    assert ids
+    case = replace(CASE, messages=(*CASE.messages, replace(CASE.messages[1], message_id=ids[0])))
+    ctx.store.by_id[case.id] = case
+    outcome = run(raw, ctx)
+    assert outcome == AddToCase(case, "robot", False, "bounce")

@@ -104,6 +104,7 @@ AUDIENCE = {
     "deadline_reminder": "committee",
     "deadline_escalation": "staff",
     "digest": "staff",
+    "delivery_failed": "staff",
 }
 # The track a case is on when the template is sent.
 TRACK_OF = {
@@ -300,6 +301,7 @@ def test_every_catalogue_entry_is_exactly_the_documented_extra_context() -> None
         "operator_alert": {"alert"},
         "deadline_reminder": {"deadline", "kind"},
         "deadline_escalation": {"deadline", "kind"},
+        "delivery_failed": {"failed_to"},
         "digest": {"today", "horizon", "rows"},
     }
     for name, extra in TEMPLATES.items():

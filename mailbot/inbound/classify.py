@@ -32,7 +32,9 @@ def roles(sender: str, ctx: PipelineContext) -> frozenset[str]:
 def classify_sender(item: InboundItem, ctx: PipelineContext) -> Outcome | None:
     item.sender_role = sender_role(item, ctx)
     item.roles = roles(item.mail.from_addr, ctx)
-    if item.sender_role == "stranger":
+    if item.sender_role == "stranger" and item.linked_by_report:
+        item.sender_role = "robot"  # a bounce or receipt about mailbot's own mail on the case
+    elif item.sender_role == "stranger":
         # Only a party to the case may add to it: a copied tag never reaches another's case.
         item.case = None
     committee = ctx.settings.addresses.committee.lower()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mailbot.autoreply import original_message_ids
 from mailbot.inbound.item import InboundItem, Outcome, PipelineContext
 from mailbot.tags import find_case_tag
 
@@ -18,6 +19,16 @@ def identify_case(item: InboundItem, ctx: PipelineContext) -> Outcome | None:
             ),
             None,
         )
+    if case_id is None and item.automatic in ("bounce", "delayed", "read-receipt"):
+        case_id = next(
+            (
+                found
+                for ref in original_message_ids(item.mail)
+                if (found := ctx.store.case_for_message_id(ref)) is not None
+            ),
+            None,
+        )
+        item.linked_by_report = case_id is not None
     if case_id is not None:
         item.case = ctx.store.get_case(case_id)
     return None

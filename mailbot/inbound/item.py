@@ -19,6 +19,7 @@ class CaseReader(Protocol):
     def get_case(self, case_id: str) -> Case | None: ...
     def case_for_message_id(self, message_id: str) -> str | None: ...
     def seen(self, key: str) -> SeenRecord | None: ...
+    def auto_replies(self, to: str | None, since: datetime) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,9 @@ class InboundItem:
     raw: bytes
     dedupe_key: str = ""
     no_reply_reason: str | None = None
+    automatic: str | None = None  # bounce, delayed, read-receipt, auto-reply, list, bulk
     case: Case | None = None
+    linked_by_report: bool = False  # the case was found through a bounce's original mail
     sender_role: str = "stranger"  # complainant | staff | committee | stranger
     roles: frozenset[str] = frozenset()  # staff, co-owner, committee, chair
     track: str = "direct"
@@ -71,8 +74,9 @@ class OpenCase:
 @dataclass(frozen=True)
 class AddToCase:
     case: Case
-    role: str  # complainant | staff | committee
+    role: str  # complainant | staff | committee | robot (a bounce or receipt about the case)
     may_reply: bool
+    automatic: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailbot.autoreply import no_reply_reason, own_mail_reason
+from mailbot.autoreply import classify_automatic, no_reply_reason, own_mail_reason
 from mailbot.inbound.item import Discard, InboundItem, Outcome, PipelineContext
 from mailbot.outgoing import message_id_domain
 
@@ -14,4 +14,5 @@ def loop_guard(item: InboundItem, ctx: PipelineContext) -> Outcome | None:
     if own_reason is not None:
         return Discard(own_reason)
     item.no_reply_reason = no_reply_reason(item.mail, own, domain)
+    item.automatic = classify_automatic(item.mail, own, domain)
     return None

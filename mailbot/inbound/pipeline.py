@@ -8,11 +8,13 @@ from mailbot.inbound.dedupe import dedupe
 from mailbot.inbound.identify import identify_case
 from mailbot.inbound.item import InboundItem, Outcome, PipelineContext, Step
 from mailbot.inbound.loop_guard import loop_guard
+from mailbot.inbound.rate_limit import rate_limit
 from mailbot.inbound.route import route
 
 STEPS: tuple[Step, ...] = (
     loop_guard,
     dedupe,
+    rate_limit,
     identify_case,
     classify_sender,
     read_commands,

@@ -19,10 +19,14 @@ def route(item: InboundItem, ctx: PipelineContext) -> Outcome:
     may_reply = item.no_reply_reason is None
     if item.sender_role in ("staff", "committee"):
         return _staff(item, may_reply)
+    if item.automatic == "delayed":
+        return Discard("delivery delayed (the server keeps trying); logged only")
     if item.case is not None:
-        return AddToCase(item.case, item.sender_role, may_reply)
-    if not may_reply:
-        return Discard(f"automatic mail without a case: {item.no_reply_reason}")
+        return AddToCase(item.case, item.sender_role, may_reply, item.automatic)
+    if item.automatic is not None:
+        return Discard(f"automatic mail ({item.automatic}) without a case: {item.no_reply_reason}")
+    # A person's complaint always opens a case, even when it may not be answered (a rate
+    # limit, or a sender who asked for no automatic replies).
     return OpenCase(item.track, may_reply)
 
 

@@ -18,6 +18,7 @@ from mailbot.procedure.events import (
     CommandRefused,
     ComplainantWrote,
     ComplaintReceived,
+    DeliveryFailed,
     StaffWrote,
 )
 from mailbot.procedure.ops import record
@@ -38,6 +39,7 @@ __all__ = [
     "CommandRefused",
     "ComplainantWrote",
     "ComplaintReceived",
+    "DeliveryFailed",
     "Policy",
     "StaffWrote",
     "new_case",
@@ -82,6 +84,8 @@ def transition(
             return intake.staff_wrote(case, event, now, policy)
         case CommandRefused():
             return intake.command_refused(case, event, now, policy)
+        case DeliveryFailed():
+            return intake.delivery_failed(case, event, now, policy)
         case CommandGiven():
             return _command(case, event, now, policy)
     raise ProcedureError("unknown_event", event=type(event).__name__)

@@ -65,4 +65,19 @@ class CommandRefused:
     reason: str
 
 
-CaseEvent = ComplaintReceived | ComplainantWrote | StaffWrote | CommandGiven | CommandRefused
+@dataclass(frozen=True)
+class DeliveryFailed:
+    """A bounce about mail mailbot sent on the case."""
+
+    message: MessageRecord
+    failed_to: str
+
+
+CaseEvent = (
+    ComplaintReceived
+    | ComplainantWrote
+    | StaffWrote
+    | CommandGiven
+    | CommandRefused
+    | DeliveryFailed
+)

@@ -13,6 +13,7 @@ from mailbot.procedure.events import (
     CommandRefused,
     ComplainantWrote,
     ComplaintReceived,
+    DeliveryFailed,
     StaffWrote,
 )
 from mailbot.procedure.ops import Result, mail, record, set_deadline
@@ -70,6 +71,13 @@ def _agrees(ev: ComplainantWrote) -> bool:
 def staff_wrote(case: Case, ev: StaffWrote, now: datetime, policy: Policy) -> Result:
     note = replace(ev.message, kind="note")
     return record(case, note, Event(now, ev.actor.email, "note")), []
+
+
+def delivery_failed(case: Case, ev: DeliveryFailed, now: datetime, policy: Policy) -> Result:
+    """Recorded on the case; the staff are told, since the complainant may not have heard."""
+    bounce = replace(ev.message, kind="bounce")
+    case = record(case, bounce, Event(now, ev.message.from_addr, "delivery failed", ev.failed_to))
+    return case, [mail("delivery_failed", "case-staff", ev.message, failed_to=ev.failed_to)]
 
 
 def command_refused(case: Case, ev: CommandRefused, now: datetime, policy: Policy) -> Result:
