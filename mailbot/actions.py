@@ -44,6 +44,7 @@ from mailbot.replytext import new_text
 from mailbot.store import Changes, SeenRecord, Store
 
 log = logging.getLogger("mailbot")
+REFUSALS_ALERT = 3  # refused mails from one sender in a day before the operator is told
 # Commands whose answer is itself the confirmation.
 _SELF_ANSWERING = frozenset({"status", "help", "list"})
 
@@ -160,10 +161,30 @@ class Actions:
             "command_refused", actor.email, message, commands=list(outcome.given), reason=reason
         )
         if outcome.case is None:
-            return Changes(outbox=self._mails(None, [refused], message, now))
-        event = CommandRefused(" ".join(outcome.given), actor, message, str(outcome.error))
-        case, _ = transition(outcome.case, event, now, self.policy)
-        return self.case_changes(case, [refused], message, now)
+            changes = Changes(outbox=self._mails(None, [refused], message, now))
+        else:
+            event = CommandRefused(" ".join(outcome.given), actor, message, str(outcome.error))
+            case, _ = transition(outcome.case, event, now, self.policy)
+            changes = self.case_changes(case, [refused], message, now)
+        self._count_refusal(changes, actor, now)
+        return changes
+
+    def _count_refusal(self, changes: Changes, actor: Actor, now: datetime) -> None:
+        """The operator hears of repeated refusals: a forged sender or a confused colleague."""
+        key = f"refusals:{actor.email}:{now.astimezone(self._tz).date().isoformat()}"
+        count = int(self.store.meta(key) or 0) + 1
+        changes.meta[key] = str(count)
+        if count != REFUSALS_ALERT:
+            return
+        alert = {
+            "title": f"{count} refused commands from {actor.email} today",
+            "detail": f"Commands from {actor.email} were refused {count} times today. If this "
+            "person did not send them, someone may be forging their address.",
+            "action": "Check the refusals in the audit trail (mailbot show CASE) and, if the "
+            "mail was forged, configure security.trusted_authserv_id.",
+        }
+        effect = SendMail("operator_alert", to="operator", context={"alert": alert})
+        changes.outbox += build_mails(effect, None, None, self.settings, self.renderer, now)
 
     def _help(self, item: InboundItem, message: MessageRecord, now: datetime) -> Changes:
         answer = mail("help", item.mail.from_addr, message)

@@ -1,27 +1,49 @@
-"""RFC 3834 loop guard: whether mailbot may answer a mail automatically, and what it is."""
+"""RFC 3834 loop guard: whether mailbot may answer a mail automatically, and what it is.
+
+Two questions, kept apart: `no_reply_reason` says why mailbot must not answer (any sign
+counts, including a sender's mere request not to be answered, or no address to answer);
+`classify_automatic` says whether a machine wrote the mail, and what kind of machine mail
+it is (only signs of a machine count).
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from mailbot.headers import clean_header_value, decode_bytes, parse_message_id_list
+from mailbot.headers import (
+    clean_header_value,
+    decode_bytes,
+    parse_message_id_list,
+    strip_comments,
+    unfold,
+)
 from mailbot.model import InboundMail
 
-# X-Auto-Response-Suppress tokens that ask us not to answer (NDR alone only concerns
-# non-delivery reports, which mailbot does not send).
-_SUPPRESS_TOKENS = {
-    "all": "All",
-    "autoreply": "AutoReply",
-    "oof": "OOF",
-    "dr": "DR",
-    "rn": "RN",
-    "nrn": "NRN",
-}
-_AUTOREPLY_HEADERS = ("x-autoreply", "x-autorespond")
-_AUTOMATIC_PRECEDENCE = frozenset({"bulk", "junk", "list"})
+# X-Auto-Response-Suppress ([MS-OXCMAIL] 2.1.3.2.20) is a comma list of DR, NDR, RN, NRN,
+# OOF, AutoReply, or All / None. mailbot's acknowledgement is an automatic reply, so All,
+# AutoReply and OOF forbid it; DR, NDR, RN and NRN only concern delivery and read reports,
+# which mailbot never sends (and which a person's mail client may ask to suppress).
+_SUPPRESS_TOKENS = {"all": "All", "autoreply": "AutoReply", "oof": "OOF"}
+# Headers whose presence marks mail a machine sent (autoresponders, cron, procmail loops);
+# a value "no" or "false" takes the mark away.
+_AUTOMATIC_HEADERS = (
+    "x-autoreply",
+    "x-autorespond",
+    "x-autoresponder",
+    "x-autoreply-from",
+    "x-mail-autoreply",
+    "x-loop",
+    "x-cron-env",
+)
+# Headers only mail servers put on non-delivery reports.
+_BOUNCE_HEADERS = ("x-failed-recipients", "x-ms-exchange-message-is-ndr")
+_AUTOMATIC_PRECEDENCE = {"bulk": "bulk", "junk": "bulk", "list": "list",
+                         "auto_reply": "auto-reply", "auto-reply": "auto-reply"}  # fmt: skip
+_NEGATIVE_VALUES = frozenset({"no", "false", "0"})
 # Local parts of senders that are machines, with variants (no_reply, do.not.reply,
 # noreply-dmarc-support, mailer-daemon+tag).
 _AUTOMATIC_SENDER = re.compile(
@@ -29,7 +51,6 @@ _AUTOMATIC_SENDER = re.compile(
     r"(?:[-_.+].*)?$",
     re.IGNORECASE,
 )
-_COMMENT = re.compile(r"\([^()]*\)")
 _REPORT_TYPE = re.compile(r"""report-type\s*=\s*"?([a-z0-9._-]+)""", re.IGNORECASE)
 _DSN_PARTS = frozenset({"message/delivery-status", "message/global-delivery-status"})
 _MDN_PARTS = frozenset(
@@ -40,8 +61,11 @@ _ORIGINAL_PARTS = frozenset(
 )
 _ACTION = re.compile(r"^[ \t]*action[ \t]*:[ \t]*([a-z-]+)", re.IGNORECASE | re.MULTILINE)
 _ORIGINAL_ID = re.compile(
-    r"^[ \t]*original-message-id[ \t]*:[ \t]*(.+)$", re.IGNORECASE | re.MULTILINE
+    r"^[ \t]*(?:x-)?original-message-id[ \t]*:[ \t]*(.+)$", re.IGNORECASE | re.MULTILINE
 )
+# A copy of the bounced mail quoted in the text of a bounce without MIME (qmail, Exim).
+_QUOTED_ID = re.compile(r"^message-id[ \t]*:[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+_DSN_FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
 _OWN_HEADER = "X-Mailbot-Case"
 
 
@@ -54,7 +78,7 @@ def no_reply_reason(
     reason = own_mail_reason(mail, own_addresses, own_message_id_domain)
     if reason:
         return reason
-    for rule in _RULES:
+    for rule, _ in _RULES:
         reason = rule(mail)
         if reason:
             return clean_header_value(reason, 200)
@@ -71,9 +95,13 @@ def classify_automatic(
     One of "own", "bounce", "delayed", "read-receipt", "auto-reply", "list", "bulk". Checked
     in this order: own mail; reports (a DSN is "delayed" when an action says delayed and
     none says failed, any other DSN is "bounce"; an MDN is "read-receipt"); mail from
-    mailer-daemon or postmaster ("bounce"); explicit auto-replies; list; bulk; then every
-    other sign of automatic mail ("auto-reply": auto-generated, no-reply sender, empty
-    Return-Path, other reports such as abuse feedback, a DSN that only reports success).
+    mailer-daemon or postmaster, or with a header only bounces carry ("bounce"); explicit
+    auto-replies; list; bulk; then every other sign of a machine ("auto-reply":
+    auto-generated, no-reply sender, empty Return-Path, X-Auto-Response-Suppress asking
+    for no automatic replies (only Exchange's own mail, bulk mailers and ticket systems
+    set it), other reports such as abuse feedback, a DSN that only reports success). A
+    missing sender address is no sign of a machine: such a mail gets no reply but is a
+    person's.
     """
     if own_mail_reason(mail, own_addresses, own_message_id_domain):
         return "own"
@@ -84,16 +112,21 @@ def classify_automatic(
         return "read-receipt"
     if report:
         return "auto-reply"
-    if (_automatic_sender(mail) or "") in ("mailer-daemon", "postmaster"):
+    if (_automatic_sender(mail) or "") in ("mailer-daemon", "postmaster") or _bounce_header(mail):
         return "bounce"
-    if _auto_submitted(mail) == "auto-replied" or _autoreply_header(mail):
-        return "auto-reply"
     precedence = _precedence(mail)
+    if (
+        _auto_submitted(mail) == "auto-replied"
+        or _automatic_header(mail)
+        or precedence == "auto-reply"
+        or _exchange_rule_reply(mail)
+    ):
+        return "auto-reply"
     if _list_header(mail) or precedence == "list":
         return "list"
     if precedence:
         return "bulk"
-    if any(rule(mail) for rule in _RULES):
+    if any(machine and rule(mail) for rule, machine in _RULES):
         return "auto-reply"
     return None
 
@@ -115,6 +148,32 @@ def own_mail_reason(
     return None
 
 
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What a delivery status notification says about one recipient (RFC 3464)."""
+
+    recipient: str  # the Final-Recipient address, lower-cased, without "rfc822;"
+    action: str  # failed | delayed | delivered | relayed | expanded, lower-cased
+    status: str = ""  # "5.1.1"
+    diagnostic: str = ""  # Diagnostic-Code without its type: "550 5.1.1 User unknown"
+
+
+def delivery_reports(mail: InboundMail) -> tuple[DeliveryReport, ...]:
+    """One entry per recipient block of the mail's delivery-status parts. A bounce without a
+    report (Exim, qmail) that names its failed recipients in `X-Failed-Recipients` gives a
+    "failed" entry for each of them."""
+    reports: list[DeliveryReport] = []
+    for attachment in mail.attachments:
+        if attachment.content_type in _DSN_PARTS:
+            reports.extend(_dsn_blocks(decode_bytes(attachment.payload)[0]))
+    if not reports:
+        for value in mail.header_all("X-Failed-Recipients"):
+            for address in re.split(r"[\s,]+", value):
+                if "@" in address:
+                    reports.append(DeliveryReport(_address(address), "failed"))
+    return tuple(reports)
+
+
 def dsn_actions(mail: InboundMail) -> tuple[str, ...]:
     """The per-recipient `Action:` values of the delivery-status parts, lower-cased."""
     actions: list[str] = []
@@ -126,16 +185,23 @@ def dsn_actions(mail: InboundMail) -> tuple[str, ...]:
 
 
 def original_message_ids(mail: InboundMail) -> tuple[str, ...]:
-    """Message-IDs of the mail a bounce or read receipt is about, from its attached copy
-    or headers (and an MDN's Original-Message-ID); links a bounce to what bounced.
-    Empty for anything but a report or a mailer-daemon/postmaster mail: a person who
-    forwards a mail as an attachment is not reporting on it."""
-    if not (_report_type(mail) or _automatic_sender(mail) in ("mailer-daemon", "postmaster")):
+    """Message-IDs of the mail a bounce or read receipt is about: from its attached copy or
+    headers, an MDN's or DSN's (X-)Original-Message-ID, the bounce's own In-Reply-To and
+    References (Gmail, Office 365), or the copy quoted in the text of a bounce without
+    MIME (qmail, Exim). Links a bounce to what bounced. Empty for anything but a report or
+    a bounce: a person who forwards a mail as an attachment is not reporting on it."""
+    if not (_report_type(mail) or classify_automatic(mail) in ("bounce", "delayed")):
         return ()
     ids: dict[str, None] = {}
     for attachment in mail.attachments:
         for message_id in _attached_ids(attachment.content_type, attachment.payload):
             ids.setdefault(message_id, None)
+    for message_id in (*mail.in_reply_to, *mail.references):
+        ids.setdefault(message_id, None)
+    if not mail.attachments:
+        for found in _QUOTED_ID.findall(mail.text):
+            for message_id in parse_message_id_list(found):
+                ids.setdefault(message_id, None)
     return tuple(ids)
 
 
@@ -156,8 +222,13 @@ def _reason_report(mail: InboundMail) -> str | None:
     return f"automatic report ({report})" if report else None
 
 
+def _reason_bounce_header(mail: InboundMail) -> str | None:
+    name = _bounce_header(mail)
+    return f"non-delivery report ({name} header)" if name else None
+
+
 def _reason_precedence(mail: InboundMail) -> str | None:
-    precedence = _precedence(mail)
+    precedence = _precedence_keyword(mail)
     return f"Precedence: {precedence}" if precedence else None
 
 
@@ -176,24 +247,36 @@ def _reason_sender(mail: InboundMail) -> str | None:
 
 
 def _reason_suppress(mail: InboundMail) -> str | None:
-    token = _suppress_token(mail)
-    return f"X-Auto-Response-Suppress: {token}" if token else None
+    tokens = _suppress_tokens(mail)
+    return f"X-Auto-Response-Suppress: {', '.join(tokens)}" if tokens else None
 
 
-def _reason_autoreply_header(mail: InboundMail) -> str | None:
-    name = _autoreply_header(mail)
+def _reason_automatic_header(mail: InboundMail) -> str | None:
+    name = _automatic_header(mail)
     return f"{name} header" if name else None
 
 
-_RULES: tuple[Callable[[InboundMail], str | None], ...] = (
-    _reason_report,
-    _reason_auto_submitted,
-    _reason_suppress,
-    _reason_autoreply_header,
-    _reason_precedence,
-    _reason_list,
-    _reason_return_path,
-    _reason_sender,
+def _reason_exchange_rule(mail: InboundMail) -> str | None:
+    return "reply made by an Exchange inbox rule" if _exchange_rule_reply(mail) else None
+
+
+def _reason_no_sender(mail: InboundMail) -> str | None:
+    return None if mail.from_addr else "no sender address to answer"
+
+
+# (rule, whether it is a sign of a machine rather than only a reason not to answer)
+_RULES: tuple[tuple[Callable[[InboundMail], str | None], bool], ...] = (
+    (_reason_report, True),
+    (_reason_bounce_header, True),
+    (_reason_auto_submitted, True),
+    (_reason_suppress, True),
+    (_reason_automatic_header, True),
+    (_reason_exchange_rule, True),
+    (_reason_precedence, True),
+    (_reason_list, True),
+    (_reason_return_path, True),
+    (_reason_sender, True),
+    (_reason_no_sender, False),
 )
 
 
@@ -203,18 +286,24 @@ _RULES: tuple[Callable[[InboundMail], str | None], ...] = (
 def _auto_submitted(mail: InboundMail) -> str | None:
     """The first Auto-Submitted keyword other than "no" (comments and parameters dropped)."""
     for value in mail.header_all("Auto-Submitted"):
-        keyword = _COMMENT.sub(" ", value).split(";", 1)[0].strip().lower()
+        keyword = strip_comments(unfold(value)).split(";", 1)[0].strip().lower()
         if keyword and keyword != "no":
-            return keyword
+            return " ".join(keyword.split())
+    return None
+
+
+def _precedence_keyword(mail: InboundMail) -> str | None:
+    for value in mail.header_all("Precedence"):
+        words = strip_comments(value).lower().split()
+        if words and words[0] in _AUTOMATIC_PRECEDENCE:
+            return words[0]
     return None
 
 
 def _precedence(mail: InboundMail) -> str | None:
-    for value in mail.header_all("Precedence"):
-        words = _COMMENT.sub(" ", value).lower().split()
-        if words and words[0] in _AUTOMATIC_PRECEDENCE:
-            return words[0]
-    return None
+    """ "bulk", "list" or "auto-reply" for the Precedence values that mean automatic mail."""
+    keyword = _precedence_keyword(mail)
+    return _AUTOMATIC_PRECEDENCE[keyword] if keyword else None
 
 
 def _list_header(mail: InboundMail) -> str | None:
@@ -222,7 +311,10 @@ def _list_header(mail: InboundMail) -> str | None:
 
 
 def _empty_return_path(mail: InboundMail) -> bool:
-    return any(re.sub(r"[\s<>]", "", v) == "" for v in mail.header_all("Return-Path"))
+    return any(
+        re.sub(r"[\s<>]", "", strip_comments(value)) == ""
+        for value in mail.header_all("Return-Path")
+    )
 
 
 def _automatic_sender(mail: InboundMail) -> str | None:
@@ -235,16 +327,32 @@ def _automatic_sender(mail: InboundMail) -> str | None:
     return {"mailerdaemon": "mailer-daemon", "postmaster": "postmaster"}.get(who, "no-reply")
 
 
-def _suppress_token(mail: InboundMail) -> str | None:
+def _suppress_tokens(mail: InboundMail) -> tuple[str, ...]:
+    found: dict[str, None] = {}
     for value in mail.header_all("X-Auto-Response-Suppress"):
         for token in re.split(r"[\s,;]+", value.lower()):
             if token in _SUPPRESS_TOKENS:
-                return _SUPPRESS_TOKENS[token]
+                found.setdefault(_SUPPRESS_TOKENS[token], None)
+    return tuple(found)
+
+
+def _automatic_header(mail: InboundMail) -> str | None:
+    for name, value in mail.headers:
+        if name.lower() in _AUTOMATIC_HEADERS and value.strip().lower() not in _NEGATIVE_VALUES:
+            return name
     return None
 
 
-def _autoreply_header(mail: InboundMail) -> str | None:
-    return next((name for name, _ in mail.headers if name.lower() in _AUTOREPLY_HEADERS), None)
+def _bounce_header(mail: InboundMail) -> str | None:
+    return next((name for name, _ in mail.headers if name.lower() in _BOUNCE_HEADERS), None)
+
+
+def _exchange_rule_reply(mail: InboundMail) -> bool:
+    """Exchange marks the replies its inbox rules and out-of-office assistant generate
+    with the rules agent as source and the id of the mail they answer."""
+    source = " ".join(mail.header_all("X-MS-Exchange-Generated-Message-Source")).lower()
+    parent = mail.header("X-MS-Exchange-Parent-Message-Id")
+    return "mailbox rules agent" in source and parent is not None
 
 
 def _report_type(mail: InboundMail) -> str | None:
@@ -257,7 +365,10 @@ def _report_type(mail: InboundMail) -> str | None:
     if content_type.split(";", 1)[0].strip() != "multipart/report":
         return None
     found = _REPORT_TYPE.search(content_type)
-    return found.group(1) if found else "unknown"
+    if not found:
+        return "unknown"
+    # RFC 6533 reports for internationalised mail are reports of the same kind.
+    return found.group(1).removeprefix("global-")
 
 
 def _parts_report(mail: InboundMail) -> str | None:
@@ -279,8 +390,41 @@ def _dsn_kind(actions: tuple[str, ...]) -> str:
     return "bounce"
 
 
+def _dsn_blocks(text: str) -> list[DeliveryReport]:
+    """The recipient blocks of a delivery-status body: header-like fields (folded lines
+    allowed) in blocks separated by blank lines; the first block is about the message."""
+    reports = []
+    for block in re.split(r"\n[ \t]*\n", unfold(text.replace("\r\n", "\n"))):
+        fields: dict[str, str] = {}
+        for line in block.split("\n"):
+            found = _DSN_FIELD.match(line.strip())
+            if found:
+                fields.setdefault(found.group(1).lower(), found.group(2).strip())
+        recipient = fields.get("final-recipient") or fields.get("original-recipient")
+        action = fields.get("action", "").lower()
+        if recipient and action:
+            reports.append(
+                DeliveryReport(
+                    recipient=_address(recipient),
+                    action=action.split()[0],
+                    status=clean_header_value(fields.get("status", ""), 20),
+                    diagnostic=clean_header_value(
+                        fields.get("diagnostic-code", "").partition(";")[2], 500
+                    ),
+                )
+            )
+    return reports
+
+
+def _address(value: str) -> str:
+    """ "rfc822; <a@example.org>" -> "a@example.org" """
+    _, semicolon, rest = value.partition(";")
+    address = (rest if semicolon else value).strip().strip("<>").strip()
+    return clean_header_value(address, 320).lower()
+
+
 def _attached_ids(content_type: str, payload: bytes) -> tuple[str, ...]:
-    if content_type in _MDN_PARTS:
+    if content_type in _MDN_PARTS or content_type in _DSN_PARTS:
         found = _ORIGINAL_ID.search(decode_bytes(payload)[0])
         return parse_message_id_list(found.group(1)) if found else ()
     if content_type not in _ORIGINAL_PARTS:

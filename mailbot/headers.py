@@ -8,38 +8,131 @@ import codecs
 import itertools
 import re
 
-# C0 controls, DEL and the C1 block; tabs too, since a header value is one line of text.
-_CONTROL_RUN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# C0 controls, DEL and the C1 block (tabs too, since a header value is one line of text),
+# the Unicode line and paragraph separators, the bidirectional embedding, override and
+# isolate controls (they make "exe.pdf" read as "fdp.exe"), and the byte-order mark.
+_CONTROL_RUN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]+")
 _FOLD = re.compile(r"\r?\n(?=[ \t])|\r(?=[ \t])")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # RFC 2047 encoded word; the text may not hold "?" or whitespace.
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
 _BRACKETED_ID = re.compile(r"<([^<>]*)>")
 _ID_SEPARATORS = re.compile(r"[\s,]+")
-_NON_ASCII_LETTER = re.compile(r"[^\x00-\x7f\ufffd]")
+_PRINTABLE_ASCII = re.compile(r"[!-~]*")
+_ESCAPED = re.compile(r"[\udc80-\udcff]")
+# A multi-byte UTF-8 sequence cut off by the end of the data: a lead byte and at least one
+# but fewer continuation bytes than it announces. (A lone lead byte at the end reads as a
+# cp1252 letter like any other stray byte: "café" in Latin-1 ends in one.)
+_CUT_OFF_AT_END = re.compile(
+    r"(?:[\udce0-\udcef][\udc80-\udcbf]|[\udcf0-\udcf4][\udc80-\udcbf]{1,2})\Z"
+)
 
-# Tried in order when bytes come without a usable charset: strict UTF-8 first because valid
-# UTF-8 is almost never accidental; cp1252 before latin-1 because it is what "Latin-1" mail
+# Tried in order when bytes come without a usable charset: UTF-8 first because valid UTF-8
+# is almost never accidental; cp1252 before latin-1 because it is what "Latin-1" mail
 # written on Windows really is; latin-1 last because it never fails.
 FALLBACK_CHARSETS = ("utf-8", "cp1252", "latin-1")
+# Labels that mean windows-1252 in practice (the WHATWG Encoding Standard maps them so):
+# mail "in ISO-8859-1" from Windows is full of cp1252 quotes, dashes and euro signs.
+_MEANS_CP1252 = frozenset({"ascii", "iso8859-1"})
+# A Message-ID longer than this is no id but an attack on the header it gets copied into
+# (In-Reply-To, References; a line may hold 998 characters).
+MAX_MESSAGE_ID_LENGTH = 500
 
 
 def clean_header_value(value: str, max_length: int = 998) -> str:
-    """One line of text that is safe to put in a header: controls gone, stripped, truncated."""
+    """One line of text that is safe to put in a header: controls gone, stripped, truncated.
+
+    Text that looks like an RFC 2047 encoded word and decodes to control characters is
+    replaced by its (cleaned) decoded text: the stdlib's `EmailMessage` decodes encoded
+    words in a value it is given and writes a decoded CR LF out as a new header line, and
+    any reader would decode it too. Other encoded-word-like text is left as it is.
+    """
+    value = _defuse_encoded_words(_SURROGATE.sub("\ufffd", value))
     return _CONTROL_RUN.sub(" ", value).strip()[:max_length].rstrip()
 
 
+def _defuse_encoded_words(value: str) -> str:
+    for _ in range(8):  # a word may decode to another word; each round peels one layer
+        if "=?" not in value:
+            return value
+        found = False
+
+        def defused(match: re.Match[str]) -> str:
+            nonlocal found
+            text = _decode_word_bytes(_word_bytes(match), _charset_name(match.group(1)))
+            if not _CONTROL_RUN.search(text):
+                return match.group(0)
+            found = True
+            return _CONTROL_RUN.sub(" ", text)
+
+        value = _ENCODED_WORD.sub(defused, value)
+        if not found:
+            return value
+    return value.replace("=?", "= ?")  # still layered: take the "=?" apart
+
+
+def strip_comments(value: str) -> str:
+    """The value without its RFC 5322 comments (nested ones too): each becomes a space.
+    Quoted strings and `<...>` are kept as they are, so a "(" inside them is no comment."""
+    out: list[str] = []
+    depth = 0
+    quoted = angled = escaped = False
+    for char in value:
+        if escaped:
+            escaped = False
+            if not depth:
+                out.append(char)
+            continue
+        if char == "\\" and (quoted or depth):
+            escaped = True
+            if not depth:
+                out.append(char)
+            continue
+        if depth:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if not depth:
+                out.append(" ")
+            continue
+        if quoted:
+            quoted = char != '"'
+        elif angled:
+            angled = char != ">"
+        elif char == '"':
+            quoted = True
+        elif char == "<":
+            angled = True
+        elif char == "(":
+            depth = 1
+            continue
+        out.append(char)
+    return "".join(out)
+
+
 def normalize_message_id(value: str) -> str | None:
-    """The id inside `<...>` (or the bare value), without brackets or whitespace; None if empty."""
+    """The id inside `<...>` (or the bare value), without brackets or whitespace; None if
+    empty or unusable: longer than any real id, not printable ASCII, or holding an RFC 2047
+    encoded word (which a reader of the header this id gets copied into might decode)."""
     found = _BRACKETED_ID.search(value)
-    inner = found.group(1) if found else value.strip("<> \t\r\n")
+    if found:
+        inner = found.group(1)
+    else:
+        inner = strip_comments(value).strip().strip("<> \t\r\n")
+        inner = inner.split()[0] if inner.split() else ""
     # Long ids are sometimes folded inside the brackets; whitespace is never part of an id.
-    inner = re.sub(r"\s+", "", _CONTROL_RUN.sub("", inner))
+    inner = re.sub(r"\s+", "", _CONTROL_RUN.sub("", _SURROGATE.sub("", inner)))
+    if (
+        len(inner) > MAX_MESSAGE_ID_LENGTH
+        or not _PRINTABLE_ASCII.fullmatch(inner)
+        or _ENCODED_WORD.search(inner)
+    ):
+        return None
     return inner or None
 
 
 def parse_message_id_list(value: str) -> tuple[str, ...]:
-    """The ids of a References or In-Reply-To value, in order, each once."""
+    """The ids of a References or In-Reply-To value, in order, each once; comments (which
+    some clients fill with the subject or an address) are no ids."""
+    value = strip_comments(value)
     candidates = _BRACKETED_ID.findall(value) if "<" in value else _ID_SEPARATORS.split(value)
     ids: dict[str, None] = {}
     for candidate in candidates:
@@ -61,14 +154,17 @@ def has_surrogates(value: str) -> bool:
 def decode_bytes(data: bytes, charsets: tuple[str, ...] = FALLBACK_CHARSETS) -> tuple[str, str]:
     """Decode with the first charset that fits; returns (text, charset used). Never raises.
 
-    UTF-8 with a few broken bytes still counts as UTF-8 (the broken bytes become U+FFFD):
-    reading the whole text as cp1252 would garble every correct character instead.
+    Text that is UTF-8 but for some bytes (a Latin-1 quote pasted into UTF-8 text, a
+    multi-byte character cut off) still counts as UTF-8: each stray byte is read as cp1252
+    and a cut-off sequence becomes U+FFFD. Reading the whole text as cp1252 would garble
+    every correct character instead. Without one valid multi-byte sequence, the bytes are
+    not UTF-8 at all and the next charset is tried.
     """
     for charset in charsets:
         try:
             text = data.decode(charset)
         except (LookupError, UnicodeError, ValueError, TypeError):
-            text = _mostly_utf8(data) if charset == "utf-8" else None
+            text = _mostly_utf8(data) if _is_utf8(charset) else None
             if text is None:
                 continue
         # Some codecs (utf-7, ...) can return lone surrogates, which are not text.
@@ -77,11 +173,43 @@ def decode_bytes(data: bytes, charsets: tuple[str, ...] = FALLBACK_CHARSETS) -> 
     return data.decode("latin-1"), "latin-1"
 
 
+def _is_utf8(charset: str) -> bool:
+    try:
+        return codecs.lookup(charset).name == "utf-8"
+    except LookupError:
+        return False
+
+
 def _mostly_utf8(data: bytes) -> str | None:
-    text = data.decode("utf-8", "replace")
-    broken = text.count("\ufffd")
-    decoded = len(_NON_ASCII_LETTER.findall(text))
-    return text if decoded >= 3 * broken else None
+    text = data.decode("utf-8", "surrogateescape")  # a stray byte b becomes U+DC00 + b
+    if not any(ord(char) > 0x7F and not _ESCAPED.match(char) for char in text):
+        return None
+    cut = _CUT_OFF_AT_END.search(text)
+    if cut:
+        text = text[: cut.start()] + "\ufffd"
+    return text.translate(_STRAY_BYTES)
+
+
+def _single_byte(value: int) -> str:
+    try:
+        return bytes([value]).decode("cp1252")
+    except UnicodeDecodeError:
+        return bytes([value]).decode("latin-1")
+
+
+_STRAY_BYTES = {0xDC00 + value: _single_byte(value) for value in range(0x80, 0x100)}
+
+
+def preferred_codec(label: str | None) -> str | None:
+    """The codec to read text declared in charset `label` with, or None when unknown.
+    Declared ISO-8859-1 and US-ASCII are read as windows-1252, its superset in practice."""
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label.strip().strip("\"'")).name
+    except (LookupError, ValueError):
+        return None
+    return "cp1252" if name in _MEANS_CP1252 else name
 
 
 def decode_raw_8bit(value: str) -> tuple[str, str | None]:
@@ -160,8 +288,7 @@ def _flush_words(pending: list[tuple[str, bytes]], out: list[str]) -> None:
 
 
 def _decode_word_bytes(data: bytes, charset: str) -> str:
-    try:
-        codec = codecs.lookup(charset).name
-    except LookupError:
+    codec = preferred_codec(charset)
+    if codec is None:
         return decode_bytes(data)[0]
     return decode_bytes(data, (codec, *FALLBACK_CHARSETS))[0]

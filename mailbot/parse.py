@@ -7,11 +7,14 @@ import hashlib
 import io
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.generator import BytesGenerator
 from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
 
 import html2text
 import mailparser
@@ -23,9 +26,11 @@ from mailbot.headers import (
     FALLBACK_CHARSETS,
     clean_header_value,
     decode_bytes,
+    decode_encoded_words,
     decode_header_value,
     normalize_message_id,
     parse_message_id_list,
+    preferred_codec,
     unfold,
 )
 from mailbot.model import Attachment, InboundMail
@@ -38,9 +43,19 @@ SYNTHETIC_ID_DOMAIN = "mailbot.invalid"
 _MAX_DEFECT_LENGTH = 120
 # Declared charsets that senders get wrong most: UTF-8 text labelled as one of these is
 # common, while Latin-1 text that happens to be valid UTF-8 is vanishingly rare.
-_UTF8_FIRST = frozenset({"ascii", "iso8859-1", "cp1252", "iso8859-15"})
+_UTF8_FIRST = frozenset({"cp1252", "iso8859-15"})  # ISO-8859-1 and ASCII: read as cp1252
 _BODY_TYPES = ("text/plain", "text/html")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+# Control characters have no place in text people read (tab and line feed excepted); a NUL
+# or an escape sequence copied into a staff notice only does harm.
+_TEXT_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]+")
+# RFC 5322 3.6: these appear at most once; a second one is a forgery or a broken client.
+_SINGLE_HEADERS = ("from", "sender", "reply-to", "to", "cc", "subject", "date", "message-id",
+                   "in-reply-to", "references")  # fmt: skip
+# A line that looks like a MIME boundary, for mail whose declared boundary is wrong.
+_BOUNDARY_LINE = re.compile(rb"^--([^\s\"\\]{1,200}?)(?:--)?[ \t]*\r?$", re.MULTILINE)
+_MAX_BOUNDARY_REPAIRS = 8
+_MAX_FILENAME = 255
 
 
 @dataclass
@@ -49,6 +64,7 @@ class _Body:
     html: list[str] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+    repairs: int = 0
 
 
 def parse_message(raw: bytes) -> InboundMail:
@@ -81,11 +97,15 @@ def _build(raw: bytes, parsed: mailparser.MailParser) -> InboundMail:
     first = _first_values(headers)
     body = _extract_body(parsed.message)
     defects.extend(body.defects)
+    defects.extend(_repeated_headers(headers))
     from_name, from_addr = _sender(parsed.message, defects)
-    message_id = normalize_message_id(first.get("message-id", ""))
+    # Message-IDs are taken as written: an encoded word in an id is no encoded word.
+    ids = {name: _raw_text_values(parsed.message, name)[:1] for name in _ID_HEADERS}
+    message_id = normalize_message_id("".join(ids["message-id"]))
     if message_id is None:
         message_id = f"{digest}@{SYNTHETIC_ID_DOMAIN}"
-        defects.append("no Message-ID: synthetic id from the SHA-256")
+        what = "unusable" if ids["message-id"] else "no"
+        defects.append(f"{what} Message-ID: synthetic id from the SHA-256")
     return InboundMail(
         message_id=message_id,
         from_addr=from_addr,
@@ -94,8 +114,8 @@ def _build(raw: bytes, parsed: mailparser.MailParser) -> InboundMail:
         cc=_address_list(parsed.message, "cc", defects),
         subject=clean_header_value(first.get("subject", "")),
         date=_aware(parsed.date),
-        in_reply_to=parse_message_id_list(first.get("in-reply-to", "")),
-        references=parse_message_id_list(first.get("references", "")),
+        in_reply_to=parse_message_id_list("".join(ids["in-reply-to"])),
+        references=parse_message_id_list("".join(ids["references"])),
         text=_body_text(body),
         headers=headers,
         attachments=tuple(body.attachments),
@@ -118,6 +138,18 @@ def _decoded_headers(message: Message, defects: list[str]) -> tuple[tuple[str, s
             defects.append(f"raw 8-bit header {name}: decoded as {raw_charset}")
         result.append((str(name), value))
     return tuple(result)
+
+
+_ID_HEADERS = ("message-id", "in-reply-to", "references")
+
+
+def _repeated_headers(headers: Iterable[tuple[str, str]]) -> list[str]:
+    counts = Counter(name.lower() for name, _ in headers)
+    return [
+        f"{count} {name.title()} headers: the first one counts"
+        for name in _SINGLE_HEADERS
+        if (count := counts[name]) > 1
+    ]
 
 
 def _first_values(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -148,30 +180,51 @@ def _decode_surrogates(text: str) -> str:
     return decode_bytes(data)[0]
 
 
-def _addresses(message: Message, name: str, defects: list[str]) -> list[tuple[str, str]]:
+def _addresses(
+    message: Message, name: str, defects: list[str], first_only: bool = False
+) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
-    for value in _raw_text_values(message, name):
+    values = _raw_text_values(message, name)
+    for value in values[:1] if first_only else values:
         try:
-            found.extend(get_addresses(value, decode_names=True))
+            found.extend(get_addresses(value))
         except Exception as exc:
             defects.append(f"{name}: unreadable address list ({type(exc).__name__})")
-    return [(str(display), str(address)) for display, address in found if address]
+    # Display names are decoded here, like every other header text (the library's own
+    # decoding gives up on names that decode to line breaks, leaving the encoded word).
+    return [
+        (decode_encoded_words(str(display)), str(address)) for display, address in found if address
+    ]
 
 
 def _sender(message: Message, defects: list[str]) -> tuple[str, str]:
-    found = _addresses(message, "from", defects)
+    found = _addresses(message, "from", defects, first_only=True)
+    if len(found) > 1:
+        defects.append(f"From holds {len(found)} addresses: the first one counts")
     if not found:
         defects.append("no From address")
         return "", ""
     display, address = found[0]
-    return clean_header_value(display), clean_header_value(address).lower()
+    address = clean_header_value(address).lower()
+    if not _usable_address(address):
+        defects.append("From address unusable")
+        address = ""
+    return clean_header_value(display), address
+
+
+def _usable_address(address: str) -> bool:
+    """An address mail can go to: a local part and a domain, no white space, and no RFC 2047
+    encoded word (forbidden in an address; a header writer would decode it and so make
+    the header say another address than the envelope)."""
+    local, at, domain = address.rpartition("@")
+    return bool(at and local and domain) and " " not in address and "=?" not in address
 
 
 def _address_list(message: Message, name: str, defects: list[str]) -> tuple[str, ...]:
     cleaned = (
         clean_header_value(address).lower() for _, address in _addresses(message, name, defects)
     )
-    return tuple(dict.fromkeys(address for address in cleaned if address))
+    return tuple(dict.fromkeys(address for address in cleaned if _usable_address(address)))
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -206,28 +259,70 @@ def _short_defect(where: str, description: str) -> str:
 
 def _extract_body(message: Message) -> _Body:
     body = _Body()
-    for part, attached in _leaves(message):
+    for part, attached in _leaves(message, body):
         content_type = part.get_content_type()
         if not attached and _is_body_text(part, content_type):
             _add_text(body, part, content_type)
+        elif not attached and part.get_content_maintype() == "multipart":
+            # A multipart that cannot be split: its body is all the text there is.
+            body.defects.append(f"{content_type}: no usable boundary, body read as text")
+            _add_text(body, part, "text/plain")
         else:
             _add_attachment(body, part, content_type)
     return body
 
 
-def _leaves(message: Message) -> Iterator[tuple[Message, bool]]:
+def _leaves(message: Message, body: _Body) -> Iterator[tuple[Message, bool]]:
     """Leaf parts in order, with whether they sit inside an attachment. Iterative, because
     a hostile message can nest deeper than the recursion limit; message/* parts are leaves
-    (an attached mail is one attachment, never unpacked)."""
+    (an attached mail is one attachment, never unpacked). A multipart whose declared
+    boundary is missing or wrong is split on the boundary its body really uses."""
     stack: list[tuple[Message, bool]] = [(message, False)]
     while stack:
         part, attached = stack.pop()
         children = part.get_payload() if part.is_multipart() else None
+        if children is None and part.get_content_maintype() == "multipart":
+            children = _split_on_used_boundary(part, body)
         if isinstance(children, list) and part.get_content_maintype() != "message":
             inside = attached or _disposition(part) == "attachment"
             stack.extend((child, inside) for child in reversed(children))
         else:
             yield part, attached
+
+
+def _split_on_used_boundary(part: Message, body: _Body) -> list[Message] | None:
+    if body.repairs >= _MAX_BOUNDARY_REPAIRS:
+        return None
+    body.repairs += 1
+    data = _unsplit_bytes(part)
+    found = _BOUNDARY_LINE.search(data)
+    if found is None:
+        return None
+    boundary = found.group(1)
+    head = b'Content-Type: multipart/mixed; boundary="' + boundary + b'"\n\n'
+    try:
+        repaired = BytesParser(policy=compat32).parsebytes(head + data)
+    except Exception:  # RecursionError on hostile nesting, or anything else: keep the text
+        return None
+    children = repaired.get_payload() if repaired.is_multipart() else None
+    if not isinstance(children, list) or not children:
+        return None
+    declared = part.get_param("boundary")
+    name = boundary.decode("ascii", "replace")
+    body.defects.append(
+        f"{part.get_content_type()}: split on boundary {name!r} used in the body"
+        + (" instead of the declared one" if declared else " (none declared)")
+    )
+    return children
+
+
+def _unsplit_bytes(part: Message) -> bytes:
+    payload = part.get_payload()
+    if isinstance(payload, bytes):
+        return payload
+    if not isinstance(payload, str):
+        return b""
+    return payload.encode("utf-8", "surrogateescape")
 
 
 def _disposition(part: Message) -> str | None:
@@ -247,11 +342,17 @@ def _is_body_text(part: Message, content_type: str) -> bool:
 
 
 def _add_text(body: _Body, part: Message, content_type: str) -> None:
-    data = _payload_bytes(part, body.defects)
-    text, defect = _decode_text(data, _declared_charset(part))
+    if part.get_content_maintype() == "multipart":
+        data, declared = _unsplit_bytes(part), None
+    else:
+        data, declared = _payload_bytes(part, body.defects), _declared_charset(part, body.defects)
+    text, defect = _decode_text(data, declared)
     if defect:
         body.defects.append(f"{content_type}: {defect}")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").removeprefix("\ufeff")
+    text, removed = _TEXT_CONTROLS.subn("", text)
+    if removed:
+        body.defects.append(f"{content_type}: control characters removed")
     (body.plain if content_type == "text/plain" else body.html).append(text)
 
 
@@ -271,7 +372,14 @@ def _filename(part: Message) -> str | None:
     if not name:
         return None
     # Outlook sends RFC 2047 words inside the parameter; raw 8-bit names arrive as escapes.
-    return decode_header_value(str(name))[0] or None
+    # The name is metadata only, never a path; still, no control character (NUL, CR, LF)
+    # survives, and it is cut to what a file system could hold, keeping the extension.
+    text = clean_header_value(decode_header_value(str(name))[0], max_length=10 * _MAX_FILENAME)
+    if len(text) > _MAX_FILENAME:
+        stem, dot, extension = text.rpartition(".")
+        keep = dot + extension if stem and len(extension) <= 16 else ""
+        text = text[: _MAX_FILENAME - len(keep)] + keep
+    return text or None
 
 
 def _payload_bytes(part: Message, defects: list[str]) -> bytes:
@@ -297,7 +405,7 @@ def _flattened_body(part: Message, defects: list[str]) -> bytes:
     return b"".join(chunks)
 
 
-def _declared_charset(part: Message) -> str | None:
+def _declared_charset(part: Message, defects: list[str]) -> str | None:
     try:
         charset = part.get_content_charset()
     except Exception:
@@ -307,19 +415,21 @@ def _declared_charset(part: Message) -> str | None:
     try:
         return codecs.lookup(charset).name
     except (LookupError, ValueError):
+        defects.append(f"{part.get_content_type()}: unknown charset {charset[:40]!r}")
         return None
 
 
 def _decode_text(data: bytes, declared: str | None) -> tuple[str, str | None]:
     """Text and, when the declared charset did not fit, a note saying what was used."""
-    if declared in (None, *_UTF8_FIRST):
+    codec = preferred_codec(declared)  # declared ISO-8859-1 and US-ASCII read as cp1252
+    if codec in (None, *_UTF8_FIRST):
         if data.isascii():
             return data.decode("ascii"), None
-        order: tuple[str, ...] = ("utf-8", *(c for c in (declared,) if c), "cp1252", "latin-1")
+        order: tuple[str, ...] = ("utf-8", *(c for c in (codec,) if c), "cp1252", "latin-1")
     else:
-        order = (declared, *FALLBACK_CHARSETS)
+        order = (codec, *FALLBACK_CHARSETS)
     text, used = decode_bytes(data, order)
-    if declared is None or used == declared or (declared == "ascii" and used == "utf-8"):
+    if declared is None or used == codec or (declared == "ascii" and used == "utf-8"):
         return text, None
     return text, f"declared charset {declared}, decoded as {used}"
 

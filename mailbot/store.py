@@ -34,6 +34,8 @@ LOCK_FILE = "mailbot.lock"
 SENT_JOURNAL = "outbox-sent.log"
 COLD_DIR = "archive"
 HOT_SEEN_DAYS = 30  # dedupe keys younger than this stay in the hot file
+BACKUP_DIR = "backups"
+BACKUPS_KEPT = 3
 
 __all__ = ["STORE_FILE", "Changes", "SeenRecord", "Store", "atomic_write"]
 
@@ -110,6 +112,9 @@ class Store:
         self._cases: dict[str, Case] = {}
         self._outbox: dict[str, OutboundMail] = {}
         self._seen: dict[str, SeenRecord] = {}
+        # Serialised forms, kept so a commit converts only what changed.
+        self._case_docs: dict[str, dict[str, Any]] = {}
+        self._seen_docs: dict[str, dict[str, Any]] = {}
         self._thread: dict[str, str] = {}
         self._counters: dict[str, int] = {}
         self._meta: dict[str, str] = {}
@@ -156,10 +161,40 @@ class Store:
         self._lock_fd = fd
 
     def _load(self) -> None:
+        try:
+            self._load_hot()
+        except StoreCorruptError as exc:
+            backups = self.backups()
+            hint = f"; the last good backup is {backups[-1]}" if backups else "; no backup exists"
+            raise StoreCorruptError(
+                f"{exc}{hint}. mailbot will not start on a broken store: move the broken file "
+                "aside and copy the backup to store.json (mail after the backup is still in the "
+                "IMAP processed folder)"
+            ) from exc
+
+    def backups(self) -> list[Path]:
+        return sorted((self.data_dir / BACKUP_DIR).glob("store-*.json"))
+
+    def backup(self, now: datetime) -> Path | None:
+        """A daily copy of the committed hot file; the newest few are kept."""
+        source = self.data_dir / STORE_FILE
+        if not source.exists():
+            return None
+        folder = self.data_dir / BACKUP_DIR
+        folder.mkdir(exist_ok=True, mode=0o700)
+        target = folder / f"store-{now.strftime('%Y%m%d')}.json"
+        if not target.exists():
+            atomic_write(target, source.read_bytes())
+        for old in self.backups()[:-BACKUPS_KEPT]:
+            old.unlink()
+        return target
+
+    def _load_hot(self) -> None:
         self._db = TinyDB(str(self.data_dir / STORE_FILE), storage=_Cache(AtomicJSONStorage))
         for doc in self._db.table("cases").all():
             case = from_dict(Case, doc)
             self._cases[case.id] = case
+            self._case_docs[case.id] = dict(doc)
             self._index_thread(case)
         for doc in self._db.table("outbox").all():
             mail = from_dict(OutboundMail, doc)
@@ -167,6 +202,7 @@ class Store:
         for doc in self._db.table("seen").all():
             record = from_dict(SeenRecord, doc)
             self._seen[record.key] = record
+            self._seen_docs[record.key] = dict(doc)
         self._meta = {d["key"]: d["value"] for d in self._db.table("meta").all()}
         self._stats = [dict(d) for d in self._db.table("stats").all()]
         self._counters = {d["key"]: d["value"] for d in self._db.table("counters").all()}
@@ -264,6 +300,7 @@ class Store:
         with self._lock:
             for case in changes.cases:
                 self._cases[case.id] = case
+                self._case_docs[case.id] = to_dict(case)
                 self._index_thread(case)
                 self._count(case.id)
             for mail in changes.outbox:
@@ -274,6 +311,7 @@ class Store:
                 self._outbox.setdefault(mail.message_id, mail)
             for record in changes.seen:
                 self._seen[record.key] = record
+                self._seen_docs[record.key] = to_dict(record)
             self._meta.update(changes.meta)
             self._stats += changes.stats
             for case_id in changes.removed:
@@ -282,11 +320,14 @@ class Store:
 
     def _remove_case(self, case_id: str) -> None:
         case = self._cases.pop(case_id, None) or self.cold.get_case(case_id)
+        self._case_docs.pop(case_id, None)
         self._removed.add(case_id)
         if case is not None:
             for message in case.messages:
                 self._thread.pop(message.message_id, None)
-        self._seen = {k: r for k, r in self._seen.items() if r.case_id != case_id}
+        for key in [k for k, r in self._seen.items() if r.case_id == case_id]:
+            del self._seen[key]
+            del self._seen_docs[key]
 
     def update_outbound(self, mail: OutboundMail) -> None:
         self._check_writable()
@@ -354,9 +395,9 @@ class Store:
             self._auto = [(to, at) for to, at in self._auto if at > latest - timedelta(days=1)]
         tables = {
             "autoreplies": [{"to": to, "at": at.isoformat()} for to, at in self._auto],
-            "cases": [to_dict(c) for c in self._cases.values()],
+            "cases": list(self._case_docs.values()),
             "outbox": [to_dict(m) for m in self._outbox.values()],
-            "seen": [to_dict(r) for r in self._seen.values()],
+            "seen": list(self._seen_docs.values()),
             "counters": [{"key": k, "value": v} for k, v in sorted(self._counters.items())],
             "meta": [{"key": k, "value": v} for k, v in sorted(self._meta.items())],
             "stats": self._stats,
@@ -371,6 +412,7 @@ class Store:
         The cold copy is durable before the hot file lets go of it."""
         self._check_writable()
         with self._lock:
+            self.backup(now)
             closed = [c for c in self._cases.values() if c.status == "closed"]
             old_seen = [
                 r for r in self._seen.values() if r.at < now - timedelta(days=HOT_SEEN_DAYS)
@@ -381,10 +423,12 @@ class Store:
             self.cold.put_seen([(r.key, r.outcome, r.case_id or "") for r in old_seen])
             for case in closed:
                 del self._cases[case.id]
+                del self._case_docs[case.id]
                 for message in case.messages:
                     self._thread.pop(message.message_id, None)
             for record in old_seen:
                 del self._seen[record.key]
+                del self._seen_docs[record.key]
             self._dirty = True
             self.commit()
             return len(closed)

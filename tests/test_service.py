@@ -265,3 +265,18 @@ def test_a_temporary_refusal_is_retried_and_a_permanent_one_is_not(
     code, out = deployment.poll("2026-03-16T09:01:00+01:00")
     assert code == 0 and "sent 3" in out, out
     assert len(deployment.sent_to(CLIENT)) == 1
+
+
+def test_a_loop_with_an_autoresponder_stops_at_the_cap(deployment: Deployment, make_mail) -> None:
+    robot = "robot@example.com"
+    deployment.deliver(complaint(make_mail, "robot-0@example.com", sender=robot, subject="Hallo"))
+    for n in range(1, 8):
+        assert deployment.poll()[0] == 0
+        if not deployment.sent_to(robot)[n - 1 :]:
+            break  # mailbot stopped answering: the loop is broken
+        # A badly behaved autoresponder: no Auto-Submitted, a fresh subject, no threading.
+        deployment.deliver(
+            complaint(make_mail, f"robot-{n}@example.com", sender=robot, subject=f"Bericht {n}")
+        )
+    assert len(deployment.sent_to(robot)) == 3  # max_auto_replies_per_sender_per_day
+    assert len(deployment.cases()) == 4  # every mail is kept; only the answers stop

@@ -200,12 +200,19 @@ def closed(case: Case) -> Case:
 
 def test_closed_cases_leave_the_hot_file_and_stay_findable(tmp_path: Path) -> None:
     old = SeenRecord("old-key", "m1@example.org", "ab", "case", NOW, "KL-2026-0001")
-    new = SeenRecord("new-key", "m2@example.org", "cd", "case", NOW + timedelta(days=40),
-                     "KL-2026-0002")  # fmt: skip
+    new = SeenRecord(
+        "new-key", "m2@example.org", "cd", "case", NOW + timedelta(days=40), "KL-2026-0002"
+    )
     with Store.open(tmp_path) as store:
-        store.apply(Changes(cases=[closed(make_case("KL-2026-0001", "m1@example.org")),
-                                   make_case("KL-2026-0002", "m2@example.org")],
-                            seen=[old, new]))  # fmt: skip
+        store.apply(
+            Changes(
+                cases=[
+                    closed(make_case("KL-2026-0001", "m1@example.org")),
+                    make_case("KL-2026-0002", "m2@example.org"),
+                ],
+                seen=[old, new],
+            )
+        )
         store.commit()
         assert store.archive(NOW + timedelta(days=40)) == 1
     hot = (tmp_path / STORE_FILE).read_text()
@@ -242,3 +249,25 @@ def test_purging_an_archived_case_removes_its_file_and_index_lines(tmp_path: Pat
         assert store.seen("k1") is None
         assert store.next_case_id("KL", 2026) == "KL-2026-0002"
     assert list((tmp_path / "archive").glob("*/*.json")) == []
+
+
+def test_a_broken_store_names_the_last_good_backup(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        store.apply(Changes(cases=[make_case("KL-2026-0001")]))
+        store.commit()
+        for day in range(5):
+            store.backup(NOW + timedelta(days=day))
+    backups = sorted((tmp_path / "backups").glob("store-*.json"))
+    assert [p.name for p in backups] == [
+        "store-20260318.json",
+        "store-20260319.json",
+        "store-20260320.json",
+    ]
+    (tmp_path / STORE_FILE).write_bytes(b'{"cases": {"1": {"id": "KL-20')  # a torn write
+    with pytest.raises(StoreCorruptError) as broken:
+        Store.open(tmp_path)
+    assert "store-20260320.json" in str(broken.value)
+    # The backup is a store that opens: the operator's way back.
+    (tmp_path / STORE_FILE).write_bytes(backups[-1].read_bytes())
+    with Store.open(tmp_path) as store:
+        assert store.get_case("KL-2026-0001") is not None

@@ -291,3 +291,13 @@ def test_formal_content_never_reaches_plain_staff_or_a_respondent(office: Office
     [status] = got[PIETER]
     assert "coach" not in body(status).lower() and "Jan Jansen" not in body(status)
     assert TAG in status["Subject"]
+
+
+def test_repeated_refusals_alert_the_operator_once(office: Office) -> None:
+    office.step(CLIENT, "Factuur", "Dubbel.")
+    alerts = []
+    for _ in range(4):
+        got = office.step(PIETER, f"Re: {TAG} #uitspraak gegrond")
+        alerts += got.get("beheer@example.nl", [])
+    assert len(alerts) == 1
+    assert PIETER in alerts[0]["Subject"]
