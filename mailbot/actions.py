@@ -41,6 +41,7 @@ from mailbot.reasons import explain
 from mailbot.register import registration
 from mailbot.render import Renderer
 from mailbot.replytext import new_text
+from mailbot.report import render_report, store_figures
 from mailbot.store import Changes, SeenRecord, Store
 
 log = logging.getLogger("mailbot")
@@ -207,6 +208,8 @@ class Actions:
     ) -> SendMail:
         if command.name == "help":
             return mail("help", actor.email, message)
+        if command.name == "report":
+            return self.report_mail(command.args["year"], actor.email, message, now)
         if command.name == "list":
             which = command.args["which"]
             return mail(
@@ -216,7 +219,21 @@ class Actions:
                 cases=self._listing(which, actor, now),
                 which=which,
             )
-        raise ProcedureError("report_unavailable")
+        raise AssertionError(f"unhandled global command {command.name}")
+
+    def report_mail(
+        self, year: int, to: str, trigger: MessageRecord | None, now: datetime
+    ) -> SendMail:
+        """The yearly analysis as a mail with its files attached."""
+        figures = store_figures(self.store, self.settings, year, now=now)
+        parts = render_report(
+            figures, self.settings.organisation.name, self.settings.organisation.language
+        )
+        attachments = [
+            {"filename": p.filename, "content_type": p.content_type, "text": p.text} for p in parts
+        ]
+        effect = mail("report", to, trigger, year=year, attachments=attachments)
+        return replace(effect, attach=("context",))
 
     def _listing(self, which: str, actor: Actor, now: datetime) -> list[dict]:
         rows = []

@@ -20,6 +20,7 @@ from mailbot.clock import Clock, FixedClock, SystemClock
 from mailbot.config import find_config, load_config
 from mailbot.errors import ConfigError, MailbotError
 from mailbot.outgoing import preview
+from mailbot.report import store_figures, write_report
 from mailbot.runner import Daemon
 from mailbot.samples import TEMPLATES, sample_case, sample_effect
 from mailbot.settings import Settings
@@ -64,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", parents=[common], help="check config, templates, IMAP and SMTP")
     sub.add_parser("poll-once", parents=[common, at], help="handle the mailbox now, then exit")
     sub.add_parser("tick", parents=[common, at], help="send what is due at --at (default now)")
+    report = sub.add_parser("report", parents=[common, at], help="the yearly analysis")
+    report.add_argument("--year", type=int, required=True)
+    report.add_argument("--out", default=".", help="directory for the files (default: here)")
+    report.add_argument("--lang", choices=("nl", "en"), help="default: the organisation's")
     purge = sub.add_parser("purge", parents=[common, at], help="retention: delete old cases")
     purge.add_argument("--dry-run", action="store_true", help="list what would go; change nothing")
     cases = sub.add_parser("cases", parents=[common, at], help="list cases")
@@ -148,10 +153,11 @@ def cmd_poll_once(args: argparse.Namespace, settings: Settings, clock: Clock, ou
 
 def cmd_tick(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
     with build_app(settings) as app:
-        queued = app.service.tick(clock.now())
-        sent = app.service.flush_outbox(app.sender(), clock.now())
+        now = clock.now()
+        queued = app.service.tick(now) + app.service.digest(now) + app.service.yearly_report(now)
+        sent = app.service.flush_outbox(app.sender(), now)
         waiting = sum(1 for m in app.store.outbox() if m.status == "pending")
-    print(f"queued {queued} notice(s); sent {sent.sent}, waiting {waiting}", file=out)
+    print(f"queued {queued} mail(s); sent {sent.sent}, waiting {waiting}", file=out)
     if sent.unreachable:
         print(
             f"error: SMTP server unreachable; {waiting} mail(s) wait in the outbox", file=sys.stderr
@@ -213,6 +219,15 @@ def cmd_show(args: argparse.Namespace, settings: Settings, clock: Clock, out: Te
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
+    with Store.open(settings.storage.data_dir, readonly=True) as store:
+        figures = store_figures(store, settings, args.year, now=clock.now())
+    lang = args.lang or settings.organisation.language
+    files = write_report(figures, Path(args.out), settings.organisation.name, lang)
+    print(*files.paths, sep="\n", file=out)
+    return EXIT_OK
+
+
 def cmd_preview(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
     if args.template not in TEMPLATES:
         print(
@@ -252,4 +267,5 @@ COMMANDS = {
     "cases": cmd_cases,
     "show": cmd_show,
     "preview": cmd_preview,
+    "report": cmd_report,
 }

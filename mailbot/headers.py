@@ -9,9 +9,12 @@ import itertools
 import re
 
 # C0 controls, DEL and the C1 block (tabs too, since a header value is one line of text),
-# the Unicode line and paragraph separators, the bidirectional embedding, override and
-# isolate controls (they make "exe.pdf" read as "fdp.exe"), and the byte-order mark.
-_CONTROL_RUN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]+")
+# and the Unicode line and paragraph separators: each run becomes one space.
+_CONTROL_RUN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# Invisible formatting that only serves to deceive in a header: the bidirectional
+# embedding, override and isolate controls (they make "exe.pdf" read as "fdp.exe") and
+# the byte-order mark. Removed.
+_INVISIBLE = re.compile(r"[\u202a-\u202e\u2066-\u2069\ufeff]")
 _FOLD = re.compile(r"\r?\n(?=[ \t])|\r(?=[ \t])")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # RFC 2047 encoded word; the text may not hold "?" or whitespace.
@@ -48,7 +51,7 @@ def clean_header_value(value: str, max_length: int = 998) -> str:
     any reader would decode it too. Other encoded-word-like text is left as it is.
     """
     value = _defuse_encoded_words(_SURROGATE.sub("\ufffd", value))
-    return _CONTROL_RUN.sub(" ", value).strip()[:max_length].rstrip()
+    return _CONTROL_RUN.sub(" ", _INVISIBLE.sub("", value)).strip()[:max_length].rstrip()
 
 
 def _defuse_encoded_words(value: str) -> str:
@@ -119,7 +122,7 @@ def normalize_message_id(value: str) -> str | None:
         inner = strip_comments(value).strip().strip("<> \t\r\n")
         inner = inner.split()[0] if inner.split() else ""
     # Long ids are sometimes folded inside the brackets; whitespace is never part of an id.
-    inner = re.sub(r"\s+", "", _CONTROL_RUN.sub("", _SURROGATE.sub("", inner)))
+    inner = re.sub(r"\s+", "", _CONTROL_RUN.sub("", inner))
     if (
         len(inner) > MAX_MESSAGE_ID_LENGTH
         or not _PRINTABLE_ASCII.fullmatch(inner)

@@ -233,6 +233,11 @@ def _attachments(
             stamp=now,
         )
         found.append(OutAttachment("uitnodiging.ics", "text/calendar", text=text))
+    if "context" in effect.attach:
+        found += [
+            OutAttachment(a["filename"], a["content_type"], text=a["text"])
+            for a in effect.context.get("attachments", ())
+        ]
     if "originals" in effect.attach and case is not None:
         found += [
             OutAttachment(f"{i:02d}-origineel.eml", "message/rfc822", raw_sha256=m.sha256)

@@ -106,10 +106,6 @@ _TEXTS = {
         "Omschrijving:).",
         "en": "#register needs: {what} (lines Name:, E-mail:, Phone:, Channel:, Description:).",
     },
-    "report_unavailable": {
-        "nl": "het jaarrapport is in deze versie nog niet beschikbaar.",
-        "en": "the yearly report is not available in this version yet.",
-    },
 }
 
 _WHO = {

@@ -108,6 +108,7 @@ class Daemon:
         self.service.poll_once(mailbox, self.clock.now())
         self.service.tick(self.clock.now())
         self.service.digest(self.clock.now())
+        self.service.yearly_report(self.clock.now())
         self.service.daily_purge(self.clock.now(), mailbox)
         self.flush()
         self.service.store.archive(self.clock.now())

@@ -161,6 +161,13 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         }
     },
     "delivery_failed": {"failed_to": "jan.jansen@example.org"},
+    "report": {
+        "year": 2025,
+        "attachments": [
+            {"filename": "report-2025.html", "content_type": "text/html", "text": "<p>x</p>"},
+            {"filename": "report-2025.csv", "content_type": "text/csv", "text": "id\n"},
+        ],
+    },
     "deadline_reminder": {
         "deadline": {"name": "formal.decision", "due": _at(4, 13, 21, 59)},
         "kind": "reminder",

@@ -260,6 +260,28 @@ class Service:
         self.store.commit()
         return len(outbox)
 
+    def yearly_report(self, now: datetime) -> int:
+        """In the second week of January, once: last year's analysis to the co-owners and the
+        committee chair (DESIGN section 1, step 6)."""
+        local = now.astimezone(self.calendar.zone)
+        year = local.year - 1
+        key = f"report:{year}"
+        if not (local.month == 1 and 8 <= local.day <= 14) or self.store.meta(key):
+            return 0
+        if not self.calendar.is_business_time(now):
+            return 0
+        people = [s.email for s in self.settings.co_owners]
+        if self.settings.chair is not None:
+            people.append(self.settings.chair.email)
+        outbox = []
+        for email in dict.fromkeys(people):
+            effect = self.actions.report_mail(year, email, None, now)
+            outbox += build_mails(effect, None, None, self.settings, self.renderer, now)
+        self.store.apply(Changes(outbox=outbox, meta={key: now.isoformat()}))
+        self.store.commit()
+        log.info("yearly analysis %d mailed to %d people", year, len(outbox))
+        return len(outbox)
+
     def next_daily(self, now: datetime) -> datetime:
         """When the next digest is due: now (in business time) unless today's went out."""
         today = now.astimezone(self.calendar.zone).date()

@@ -19,10 +19,10 @@ from mailbot.samples import TEMPLATES
 
 LANGS = ("nl", "en")
 CASE_ID = "KL-2026-0042"
-NO_CASE = ("help", "case_list", "operator_alert", "digest")
+NO_CASE = ("help", "case_list", "operator_alert", "digest", "report")
 # Never tagged by the template: the operator alert leaves the tag to mailbot, the digest is about
 # many cases (its context's case is always None).
-UNTAGGED = ("operator_alert", "digest")
+UNTAGGED = ("operator_alert", "digest", "report")
 ORG = {
     "name": "Voorbeeld Training & Coaching",
     "complaints": "klachten@example.nl",
@@ -105,6 +105,7 @@ AUDIENCE = {
     "deadline_escalation": "staff",
     "digest": "staff",
     "delivery_failed": "staff",
+    "report": "staff",
 }
 # The track a case is on when the template is sent.
 TRACK_OF = {
@@ -302,6 +303,7 @@ def test_every_catalogue_entry_is_exactly_the_documented_extra_context() -> None
         "deadline_reminder": {"deadline", "kind"},
         "deadline_escalation": {"deadline", "kind"},
         "delivery_failed": {"failed_to"},
+        "report": {"year", "attachments"},
         "digest": {"today", "horizon", "rows"},
     }
     for name, extra in TEMPLATES.items():

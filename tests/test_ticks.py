@@ -61,7 +61,8 @@ def test_reminders_and_overdue_alert_each_once_in_business_hours(
         code, out = deployment.cli("tick", "--at", moment.isoformat())
         assert code == 0, out
         for m in deployment.sink.messages[before:]:
-            sent_at.setdefault(m.rcpt_tos[0], []).append(moment)
+            if b"Subject: Dagoverzicht" not in m.raw:  # the morning digests are tested apart
+                sent_at.setdefault(m.rcpt_tos[0], []).append(moment)
         moment += timedelta(hours=1, minutes=30)
 
     # Each notice went out once, at the first tick in business hours at or after its moment.
@@ -185,3 +186,36 @@ def test_purge_removes_exactly_what_is_past_retention(deployment: Deployment, ma
     assert row["id"] == "KL-2026-0001" and row["track"] == "direct"
     assert row["deadlines"]["direct.resolution"] == "met"
     assert "klant1" not in str(row)  # anonymous
+
+
+def test_digests_go_out_once_each_working_morning(deployment: Deployment, make_mail) -> None:
+    formal_complaint(deployment, make_mail, at(4, 24, 10))
+    for moment in (at(4, 25, 9), at(4, 27, 9), at(4, 28, 7), at(4, 28, 9), at(4, 28, 15)):
+        assert deployment.cli("tick", "--at", moment.isoformat())[0] == 0
+    digests = [(to, s) for to, s in notices(deployment) if s.startswith("Dagoverzicht")]
+    # Saturday 25 April and King's Day (27 April) are no working days; 07:00 is too early.
+    assert [to for to, _ in digests] == sorted([ANNA, BRAM])
+    assert all("28 april 2026" in s for _, s in digests)
+
+
+def test_the_yearly_analysis_is_mailed_in_the_second_week_of_january(
+    deployment: Deployment, make_mail, tmp_path: Path
+) -> None:
+    formal_complaint(deployment, make_mail, at(4, 24, 10))
+    code, out = deployment.cli("report", "--year", "2026", "--out", str(tmp_path / "r"))
+    assert "report-2026.html" in out
+    assert code == 0
+    html = (tmp_path / "r" / "report-2026.html").read_text()
+    assert "<svg" in html and "KL-2026-0001" in (tmp_path / "r" / "report-2026.csv").read_text()
+    january = datetime(2027, 1, 11, 9, 0, tzinfo=AMS)  # Monday of the second week
+    for moment in (datetime(2027, 1, 4, 9, 0, tzinfo=AMS), january, january + timedelta(hours=2)):
+        assert deployment.cli("tick", "--at", moment.isoformat())[0] == 0
+    reports = [(to, s) for to, s in notices(deployment) if "Jaaranalyse" in s]
+    assert sorted(to for to, _ in reports) == sorted([ANNA, BRAM])
+    report = next(
+        email.message_from_bytes(m.raw, policy=default)
+        for m in deployment.sink.messages
+        if b"Jaaranalyse" in m.raw
+    )
+    names = [p.get_filename() for p in report.iter_attachments()]
+    assert "report-2026.html" in names and "report-2026.csv" in names

@@ -301,3 +301,14 @@ def test_repeated_refusals_alert_the_operator_once(office: Office) -> None:
         alerts += got.get("beheer@example.nl", [])
     assert len(alerts) == 1
     assert PIETER in alerts[0]["Subject"]
+
+
+def test_report_command_mails_the_analysis_to_the_asker(office: Office) -> None:
+    office.step(CLIENT, "Factuur", "Dubbel.")
+    got = office.step(ANNA, "#rapport 2026")
+    [mail] = got[ANNA]
+    assert "2026" in mail["Subject"]
+    files = {p.get_filename(): p for p in mail.iter_attachments()}
+    assert "<svg" in files["report-2026.html"].get_content()
+    refused = office.step(PIETER, "#rapport 2026")  # not a co-owner nor committee
+    assert "mede-eigenaren" in body(refused[PIETER][0])

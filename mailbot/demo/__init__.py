@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
+import textwrap
 import threading
 import time
-from collections.abc import Iterator
+import traceback
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TextIO
@@ -16,7 +18,7 @@ from mailbot.app import App, build_app
 from mailbot.clock import FixedClock, OffsetClock
 from mailbot.config import load_config
 from mailbot.demo.mailsystem import MailSystem
-from mailbot.demo.narrator import Narrator
+from mailbot.demo.narrator import WIDTH, Narrator
 from mailbot.demo.office import ACCOUNTS, ALIASES, COMMITTEE, COMPLAINTS, config_toml
 from mailbot.demo.script import AMSTERDAM, START, Demo, play
 from mailbot.errors import MailbotError
@@ -52,12 +54,18 @@ def run(
             if keep_running:
                 mailbox.close()
                 _serve(narrator, system, app, settings, clock, stop)
+        if keep_running:
+            print("   stopped: mail servers down, mailboxes, config and data removed", file=out)
         return EXIT_OK
     except KeyboardInterrupt:
         print("\nmailbot demo: interrupted; everything stopped and removed", file=out)
         return EXIT_INTERRUPTED
-    except (MailbotError, OSError, LookupError, TimeoutError) as exc:
+    except MailbotError as exc:
         print(f"mailbot demo failed: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:  # a demo that breaks says how, then cleans up like any other
+        traceback.print_exc(file=sys.stderr)
+        print(f"mailbot demo failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_FAILURE
 
 
@@ -90,7 +98,9 @@ def _configure(tmp: Path, system: MailSystem) -> Settings:
     return load_config(config, {})
 
 
-def _label(system: MailSystem):  # -> Callable[[str, bool], str]
+def _label(system: MailSystem) -> Callable[[str, bool], str]:
+    """How the story names an address: people by first name, mailbot as itself."""
+
     def label(address: str, is_sender: bool) -> str:
         if address == COMPLAINTS:
             return "mailbot" if is_sender else address
@@ -138,8 +148,12 @@ def _summary(narrator: Narrator, demo: Demo, seconds: float) -> None:
         )
     reminded = [f"{case.id} {d.name}" for case in cases for d in case.deadlines if d.reminded_at]
     escalated = [f"{case.id} {d.name}" for case in cases for d in case.deadlines if d.escalated_at]
-    write(f"   reminders before a term ended: {len(reminded)} ({', '.join(reminded) or 'none'})")
-    write(f"   escalations after a term ended: {len(escalated)} ({', '.join(escalated) or 'none'})")
+    for what, found in (
+        ("reminders before a term ended", reminded),
+        ("escalations after a term ended", escalated),
+    ):
+        text = f"{what}: {len(found)}" + (f" ({', '.join(found)})" if found else "")
+        write(textwrap.fill(text, WIDTH, initial_indent="   ", subsequent_indent="     "))
     flowed = demo.system.smtp.messages
     by_mailbot = sum(1 for m in flowed if m.mail_from.lower() == COMPLAINTS)
     write(f"   mails sent by mailbot: {by_mailbot}; written by people: {demo.written}")
@@ -169,7 +183,9 @@ def _serve(
     thread = threading.Thread(target=daemon.run, name="mailbot-demo", daemon=True)
     thread.start()
     try:
-        _connection_help(narrator, system)
+        cases = app.store.cases()
+        case_id = next((c.id for c in cases if c.track == "formal"), "KL-2026-0001")
+        _connection_help(narrator, system, settings.source, case_id)
         while not stop.wait(1.0):
             pass
     except KeyboardInterrupt:
@@ -178,10 +194,9 @@ def _serve(
         daemon.stop.set()
         thread.join(STOP_TIMEOUT)
         system.on_delivery = None
-    narrator.write("   mail system stopped; mailboxes, config and data removed")
 
 
-def _connection_help(narrator: Narrator, system: MailSystem) -> None:
+def _connection_help(narrator: Narrator, system: MailSystem, config: Path, case_id: str) -> None:
     write = narrator.write
     narrator.section(
         "The mail system stays up",
@@ -197,4 +212,7 @@ def _connection_help(narrator: Narrator, system: MailSystem) -> None:
     write(f"   mailbot keeps running against it: write to {COMPLAINTS} (or {COMMITTEE})")
     write("   from a client's mailbox and watch the answers arrive; staff and committee reply")
     write("   with commands in the subject. Its clock runs on from the end of the story.")
+    write("   Meanwhile, in another terminal:")
+    write(f"     mailbot cases -c {config} --all")
+    write(f"     mailbot show -c {config} {case_id}")
     write("   Press Ctrl-C to stop.")

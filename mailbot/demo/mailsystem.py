@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage, Message
-from email.policy import SMTP, default
+from email.policy import default
 from email.utils import format_datetime, formataddr, make_msgid
 from types import TracebackType
 
@@ -205,7 +205,3 @@ def quoted(message: Message) -> str:
     lines = [f"> {line}".rstrip() for line in text.strip().splitlines()[:12]]
     when = str(message.get("Date", ""))
     return f"Op {when} schreef {message['From']}:\n" + "\n".join(lines) + "\n"
-
-
-def as_bytes(message: EmailMessage) -> bytes:
-    return message.as_bytes(policy=SMTP)

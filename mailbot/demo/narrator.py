@@ -21,8 +21,10 @@ WIDTH = 100
 RULE = 78
 _ASCII = str.maketrans({"→": "->", "━": "=", "…": "...", "·": "-"})
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")  # fmt: skip
+MONTHS = (
+    *("January", "February", "March", "April", "May", "June"),
+    *("July", "August", "September", "October", "November", "December"),
+)
 _GREETING = re.compile(
     r"^(geachte|beste|dear|hallo|hello|hi|goede(n)?(morgen|middag|avond|dag)|good "
     r"(morning|afternoon|evening))\b.*,$",

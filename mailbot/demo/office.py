@@ -22,9 +22,7 @@ EVA = Account("eva.mulder@example.nl", "Eva Mulder", "client")
 LOTTE = Account("lotte.hendriks@example.org", "Lotte Hendriks", "client")
 RUUD = Account("ruud.kok@example.org", "Ruud Kok", "freelance coach (a respondent)")
 
-MAILBOT = Account(
-    COMPLAINTS, ORGANISATION, f"the complaints mailbox mailbot reads (also gets {COMMITTEE})"
-)
+MAILBOT = Account(COMPLAINTS, ORGANISATION, f"read by mailbot; {COMMITTEE} lands here too")
 ACCOUNTS = (
     MAILBOT,
     ANNA,
