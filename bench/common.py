@@ -317,6 +317,9 @@ role = "member"
 
 [security]
 trusted_authserv_id = "mx.example.nl"
+# The benchmark's senders are thousands of distinct people, not a flood: lift the hourly cap
+# on automatic replies (default 200) so every complaint gets its acknowledgement.
+max_auto_replies_per_hour = 1000000
 
 [storage]
 data_dir = "{data_dir}"
