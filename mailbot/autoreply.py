@@ -51,6 +51,7 @@ _AUTOMATIC_SENDER = re.compile(
     r"(?:[-_.+].*)?$",
     re.IGNORECASE,
 )
+_WORD = re.compile(r"[^\s<>()\"@,;:]+")
 _REPORT_TYPE = re.compile(r"""report-type\s*=\s*"?([a-z0-9._-]+)""", re.IGNORECASE)
 _DSN_PARTS = frozenset({"message/delivery-status", "message/global-delivery-status"})
 _MDN_PARTS = frozenset(
@@ -318,9 +319,27 @@ def _empty_return_path(mail: InboundMail) -> bool:
 
 
 def _automatic_sender(mail: InboundMail) -> str | None:
-    """ "mailer-daemon", "postmaster" or "no-reply" when the sender is such a machine."""
-    local = mail.from_addr.rpartition("@")[0] if "@" in mail.from_addr else mail.from_addr
-    match = _AUTOMATIC_SENDER.match(local)
+    """ "mailer-daemon", "postmaster" or "no-reply" when the sender is such a machine: by
+    the From address, by the From header's text when it holds no usable address ("From:
+    MAILER-DAEMON"), or by a mailer-daemon envelope sender in Return-Path."""
+    candidates = [_local_part(mail.from_addr)]
+    if not mail.from_addr:
+        candidates += _WORD.findall(" ".join(mail.header_all("From")))
+    for who in map(_machine_name, candidates):
+        if who:
+            return who
+    for value in mail.header_all("Return-Path"):
+        if _machine_name(_local_part(strip_comments(value).strip().strip("<>"))) == "mailer-daemon":
+            return "mailer-daemon"
+    return None
+
+
+def _local_part(address: str) -> str:
+    return address.rpartition("@")[0] if "@" in address else address
+
+
+def _machine_name(local: str) -> str | None:
+    match = _AUTOMATIC_SENDER.match(local.strip())
     if not match:
         return None
     who = re.sub(r"[-_.]", "", match.group("who").lower())
@@ -399,7 +418,7 @@ def _dsn_blocks(text: str) -> list[DeliveryReport]:
         for line in block.split("\n"):
             found = _DSN_FIELD.match(line.strip())
             if found:
-                fields.setdefault(found.group(1).lower(), found.group(2).strip())
+                fields.setdefault(found.group(1).lower(), " ".join(found.group(2).split()))
         recipient = fields.get("final-recipient") or fields.get("original-recipient")
         action = fields.get("action", "").lower()
         if recipient and action:

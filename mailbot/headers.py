@@ -55,23 +55,26 @@ def clean_header_value(value: str, max_length: int = 998) -> str:
 
 
 def _defuse_encoded_words(value: str) -> str:
-    for _ in range(8):  # a word may decode to another word; each round peels one layer
-        if "=?" not in value:
-            return value
-        found = False
+    if "=?" not in value:
+        return value
 
-        def defused(match: re.Match[str]) -> str:
-            nonlocal found
-            text = _decode_word_bytes(_word_bytes(match), _charset_name(match.group(1)))
-            if not _CONTROL_RUN.search(text):
-                return match.group(0)
-            found = True
-            return _CONTROL_RUN.sub(" ", text)
+    def defused(match: re.Match[str]) -> str:
+        text = _peel(match)
+        return _CONTROL_RUN.sub(" ", text) if _CONTROL_RUN.search(text) else match.group(0)
 
-        value = _ENCODED_WORD.sub(defused, value)
-        if not found:
-            return value
-    return value.replace("=?", "= ?")  # still layered: take the "=?" apart
+    return _ENCODED_WORD.sub(defused, value)
+
+
+def _peel(match: re.Match[str]) -> str:
+    """An encoded word decoded, and what it decodes to decoded again, layer after layer
+    (each writer or reader on the way may take off one): the text a reader finally sees."""
+    text = match.group(0)
+    for _ in range(8):
+        decoded = decode_encoded_words(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
 
 
 def strip_comments(value: str) -> str:
@@ -136,7 +139,10 @@ def parse_message_id_list(value: str) -> tuple[str, ...]:
     """The ids of a References or In-Reply-To value, in order, each once; comments (which
     some clients fill with the subject or an address) are no ids."""
     value = strip_comments(value)
-    candidates = _BRACKETED_ID.findall(value) if "<" in value else _ID_SEPARATORS.split(value)
+    if "<" in value:
+        candidates = [f"<{inner}>" for inner in _BRACKETED_ID.findall(value)]
+    else:
+        candidates = _ID_SEPARATORS.split(value)
     ids: dict[str, None] = {}
     for candidate in candidates:
         normalized = normalize_message_id(candidate)

@@ -119,7 +119,7 @@ def _build(raw: bytes, parsed: mailparser.MailParser) -> InboundMail:
         text=_body_text(body),
         headers=headers,
         attachments=tuple(body.attachments),
-        defects=tuple(dict.fromkeys(defects)),
+        defects=tuple(dict.fromkeys(d[:_MAX_DEFECT_LENGTH] for d in defects)),
         sha256=digest,
         html="\n".join(body.html) if body.html else None,
     )

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from mailbot.autoreply import (
+    DeliveryReport,
     classify_automatic,
+    delivery_reports,
     dsn_actions,
     no_reply_reason,
     original_message_ids,
@@ -17,6 +19,7 @@ from mailbot.model import Attachment, InboundMail
 from mailbot.parse import parse_message
 
 DATA = Path(__file__).parent / "data"
+CORPUS = DATA / "corpus"
 OWN = frozenset({"klachten@example.nl", "klachtencommissie@example.nl"})
 OWN_DOMAIN = "klachten.example.nl"
 
@@ -77,6 +80,23 @@ REASON_CASES = [
         mail(("Auto-Submitted", "no"), ("Auto-Submitted", "auto-replied")),
         "Auto-Submitted: auto-replied",
     ),
+    ("no (nested comment)", mail(("Auto-Submitted", "no (a (b) c)")), None),
+    ("(comment) no", mail(("Auto-Submitted", "(door een mens) no")), None),
+    (
+        "comment without space",
+        mail(("Auto-Submitted", "auto-replied(vacation)")),
+        "Auto-Submitted: auto-replied",
+    ),
+    (
+        "comment before keyword, folded",
+        mail(("Auto-Submitted", "\r\n (afwezig)\r\n auto-replied;\r\n owner-email=x")),
+        "Auto-Submitted: auto-replied",
+    ),
+    (
+        "unknown keyword",
+        mail(("Auto-Submitted", "auto-notified; owner-email=x")),
+        "Auto-Submitted: auto-notified",
+    ),
     # Precedence
     ("precedence bulk", mail(("Precedence", "bulk")), "Precedence: bulk"),
     ("precedence junk", mail(("Precedence", "JUNK")), "Precedence: junk"),
@@ -84,6 +104,8 @@ REASON_CASES = [
     ("precedence bulk comment", mail(("Precedence", "bulk (nieuwsbrief)")), "Precedence: bulk"),
     ("precedence first-class", mail(("Precedence", "first-class")), None),
     ("precedence bulky", mail(("Precedence", "bulky")), None),
+    ("precedence auto_reply", mail(("Precedence", "auto_reply")), "Precedence: auto_reply"),
+    ("precedence (comment) list", mail(("Precedence", "(x) list")), "Precedence: list"),
     # List-*
     ("List-Id", mail(("List-Id", "<x.lists.example.org>")), "mailing list (List-Id header)"),
     ("List-Unsubscribe", mail(("List-Unsubscribe", "<mailto:x@example.org>")), "List-Unsubscribe"),
@@ -94,6 +116,8 @@ REASON_CASES = [
     ("empty Return-Path", mail(("Return-Path", "<>")), "empty Return-Path"),
     ("spaced empty Return-Path", mail(("Return-Path", " < > ")), "empty Return-Path"),
     ("Return-Path set", mail(("Return-Path", "<jan@example.org>")), None),
+    ("null Return-Path, comment", mail(("Return-Path", "<> (null sender)")), "empty Return-Path"),
+    ("no sender address", mail(from_addr=""), "no sender address to answer"),
     # senders
     ("mailer-daemon", mail(from_addr="mailer-daemon@mx.example.org"), "mailer-daemon"),
     ("MAILER-DAEMON", mail(from_addr="MAILER-DAEMON@example.org"), "mailer-daemon"),
@@ -117,14 +141,49 @@ REASON_CASES = [
     ("suppress All", mail(("X-Auto-Response-Suppress", "All")), "X-Auto-Response-Suppress: All"),
     ("suppress oof", mail(("X-Auto-Response-Suppress", "oof")), "X-Auto-Response-Suppress: OOF"),
     ("suppress AutoReply", mail(("X-Auto-Response-Suppress", "AutoReply")), "AutoReply"),
-    ("suppress DR, RN", mail(("X-Auto-Response-Suppress", "DR, RN")), "DR"),
-    ("suppress NRN", mail(("X-Auto-Response-Suppress", "NRN")), "NRN"),
+    # DR, NDR, RN and NRN only ask to suppress delivery and read reports
+    ("suppress DR, RN", mail(("X-Auto-Response-Suppress", "DR, RN")), None),
+    ("suppress NRN", mail(("X-Auto-Response-Suppress", "NRN")), None),
     ("suppress NDR only", mail(("X-Auto-Response-Suppress", "NDR")), None),
+    ("suppress None", mail(("X-Auto-Response-Suppress", "None")), None),
     ("suppress Allow", mail(("X-Auto-Response-Suppress", "Allow")), None),
+    (
+        "suppress token list",
+        mail(("X-Auto-Response-Suppress", "DR, NDR, RN, NRN, OOF, AutoReply")),
+        "X-Auto-Response-Suppress: OOF, AutoReply",
+    ),
+    (
+        "suppress list without spaces",
+        mail(("X-Auto-Response-Suppress", "dr,autoreply")),
+        "X-Auto-Response-Suppress: AutoReply",
+    ),
     # X-Autoreply / X-Autorespond
     ("X-Autoreply", mail(("X-Autoreply", "yes")), "X-Autoreply header"),
     ("X-Autorespond", mail(("X-Autorespond", "")), "X-Autorespond header"),
     ("X-Autoreply-Info", mail(("X-Autoreply-Info", "x")), None),
+    ("X-Autoreply: no", mail(("X-Autoreply", "no")), None),
+    ("X-Autoresponder", mail(("X-Autoresponder", "1")), "X-Autoresponder header"),
+    ("X-Loop", mail(("X-Loop", "helpdesk@example.org")), "X-Loop header"),
+    ("X-Cron-Env", mail(("X-Cron-Env", "<SHELL=/bin/sh>")), "X-Cron-Env header"),
+    # non-delivery reports that lost their MIME report
+    ("X-Failed-Recipients", mail(("X-Failed-Recipients", "a@example.org")), "non-delivery"),
+    ("Exchange NDR header", mail(("X-MS-Exchange-Message-Is-Ndr", "")), "non-delivery"),
+    # Exchange inbox rules: a generated reply is automatic; a rule's trace alone is not
+    (
+        "Exchange rule reply",
+        mail(
+            ("X-MS-Exchange-Generated-Message-Source", "Mailbox Rules Agent"),
+            ("X-MS-Exchange-Parent-Message-Id", "<k@mailbot.example.nl>"),
+        ),
+        "Exchange inbox rule",
+    ),
+    (
+        "Exchange rule source alone",
+        mail(("X-MS-Exchange-Generated-Message-Source", "Mailbox Rules Agent")),
+        None,
+    ),
+    ("Exchange rules loop alone", mail(("X-MS-Exchange-Inbox-Rules-Loop", "x@example.org")), None),
+    ("Exchange transport headers", mail(("X-MS-Exchange-Organization-SCL", "-1")), None),
     # reports
     ("DSN by content type", mail(REPORT_DSN), "delivery status notification"),
     ("DSN by part", mail(attachments=(dsn("failed"),)), "delivery status notification"),
@@ -134,6 +193,11 @@ REASON_CASES = [
         "delivery status notification",
     ),
     ("MDN by content type", mail(REPORT_MDN), "read receipt"),
+    (
+        "global DSN by content type",
+        mail(("Content-Type", "multipart/report; report-type=global-delivery-status")),
+        "delivery status notification",
+    ),
     (
         "MDN by part",
         mail(attachments=(Attachment(None, "message/disposition-notification", b""),)),
@@ -211,6 +275,18 @@ KIND_CASES = [
         "auto-reply",
     ),
     ("mailer-daemon without report", mail(from_addr="mailer-daemon@example.org"), "bounce"),
+    (
+        "From: MAILER-DAEMON without a domain",
+        mail(("From", "MAILER-DAEMON (Mail Delivery System)"), from_addr=""),
+        "bounce",
+    ),
+    (
+        "mailer-daemon envelope sender",
+        mail(("Return-Path", "<MAILER-DAEMON@mx.example.org>")),
+        "bounce",
+    ),
+    ("postmaster envelope sender", mail(("Return-Path", "<postmaster@example.org>")), None),
+    ("name without address", mail(("From", "Jan Jansen"), from_addr=""), None),
     ("postmaster without report", mail(from_addr="postmaster@example.org"), "bounce"),
     ("vacation", mail(("Auto-Submitted", "auto-replied (vacation)")), "auto-reply"),
     (
@@ -221,6 +297,21 @@ KIND_CASES = [
     ("X-Autoreply", mail(("X-Autoreply", "yes")), "auto-reply"),
     ("auto-generated", mail(("Auto-Submitted", "auto-generated")), "auto-reply"),
     ("OOF suppress only", mail(("X-Auto-Response-Suppress", "OOF")), "auto-reply"),
+    ("DR, RN suppress only", mail(("X-Auto-Response-Suppress", "DR, RN")), None),
+    ("X-Loop", mail(("X-Loop", "x@example.org")), "auto-reply"),
+    ("Precedence auto_reply", mail(("Precedence", "auto_reply")), "auto-reply"),
+    (
+        "Precedence auto_reply on a list",
+        mail(("Precedence", "auto_reply"), ("List-Id", "<x>")),
+        "auto-reply",
+    ),
+    ("X-Failed-Recipients", mail(("X-Failed-Recipients", "a@example.org")), "bounce"),
+    (
+        "global DSN",
+        mail(("Content-Type", "multipart/report; report-type=global-delivery-status")),
+        "bounce",
+    ),
+    ("no sender address", mail(from_addr=""), None),
     ("noreply sender", mail(from_addr="noreply@example.org"), "auto-reply"),
     ("empty Return-Path", mail(("Return-Path", "<>")), "auto-reply"),
     ("List-Id", mail(("List-Id", "<x.example.org>")), "list"),
@@ -309,3 +400,100 @@ def test_forwarded_mail_of_a_person_points_at_nothing() -> None:
     assert original_message_ids(mail(attachments=(attached,))) == ()
     from_daemon = mail(from_addr="mailer-daemon@example.org", attachments=(attached,))
     assert original_message_ids(from_daemon) == ("x@example.org",)
+
+
+def corpus(name: str) -> InboundMail:
+    return parse_message((CORPUS / name).read_bytes())
+
+
+def test_delivery_reports_per_recipient() -> None:
+    assert delivery_reports(corpus("bounce_postfix_user_unknown.eml")) == (
+        DeliveryReport(
+            "verkeerd.adres@example.org",
+            "failed",
+            "5.1.1",
+            "550 5.1.1 <verkeerd.adres@example.org>: Recipient address rejected: User unknown"
+            " in virtual mailbox table",
+        ),
+    )
+    mixed = delivery_reports(corpus("bounce_multi_recipient_mixed.eml"))
+    assert [(r.recipient, r.action, r.status) for r in mixed] == [
+        ("vol@example.org", "failed", "5.2.2"),
+        ("traag@example.org", "delayed", "4.4.1"),
+        ("goed@example.org", "delivered", "2.0.0"),
+    ]
+    [ms] = delivery_reports(corpus("bounce_exchange_onprem_ms_dsn.eml"))
+    assert (ms.recipient, ms.diagnostic) == (
+        "r.smit@example.com",
+        "550 5.7.1 Unable to relay for r.smit@example.com",
+    )
+    [sendmail] = delivery_reports(corpus("bounce_sendmail.eml"))  # "RFC822;" in capitals
+    assert (sendmail.recipient, sendmail.action) == ("m.bakker@example.org", "failed")
+    [utf8] = delivery_reports(corpus("bounce_global_dsn.eml"))
+    assert utf8.recipient == "jürgen@例え.example"
+    # Exim and qmail-style bounces without a report: X-Failed-Recipients says who.
+    assert delivery_reports(corpus("bounce_exim_plain.eml")) == (
+        DeliveryReport("k.visser@example.com", "failed"),
+    )
+    assert delivery_reports(corpus("complaint_01_nl_outlook.eml")) == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("bounce_postfix_user_unknown.eml", ("b1a2c3d4e5f6a7b8c9d0e1f2@mailbot.example.nl",)),
+        ("bounce_office365_ndr.eml", ("e4d5f6a7b8c9d0e1f2a3b4c5@mailbot.example.nl",)),
+        ("bounce_gmail.eml", ("a6f7b8c9d0e1f2a3b4c5d6e7@mailbot.example.nl",)),
+        ("bounce_exim_plain.eml", ("c2b3d4e5f6a7b8c9d0e1f2a3@mailbot.example.nl",)),
+        ("bounce_qmail.eml", ("b7a8c9d0e1f2a3b4c5d6e7f8@mailbot.example.nl",)),
+        ("bounce_yahoo_plain.eml", ("e0d1f2a3b4c5d6e7f8a9b0c1@mailbot.example.nl",)),
+        ("bounce_sendmail.eml", ("c8b9d0e1f2a3b4c5d6e7f8a9@mailbot.example.nl",)),
+        ("bounce_global_dsn.eml", ("d9c0e1f2a3b4c5d6e7f8a9b0@mailbot.example.nl",)),
+        ("delayed_postfix.eml", ("f1e2a3b4c5d6e7f8a9b0c1d2@mailbot.example.nl",)),
+        ("mdn_thunderbird_displayed.eml", ("4d5e6f708192a3b4c5d6e7f8@mailbot.example.nl",)),
+        ("mdn_not_read_deleted.eml", ("5e6f708192a3b4c5d6e7f8a9@mailbot.example.nl",)),
+        ("arf_abuse_report.eml", ("6f708192a3b4c5d6e7f8a9b0@mailbot.example.nl",)),
+        ("complaint_16_nl_reply_on_first_case.eml", ()),
+        ("mime_nested_rfc822.eml", ()),  # a person forwarding a mail reports on nothing
+    ],
+)
+def test_original_message_ids_of_corpus_reports(name: str, expected: tuple[str, ...]) -> None:
+    assert original_message_ids(corpus(name)) == expected
+
+
+# (corpus file, kind) for every automatic mail of the corpus
+CORPUS_KINDS = [
+    ("bounce_postfix_user_unknown.eml", "bounce"),
+    ("bounce_exim_plain.eml", "bounce"),
+    ("bounce_office365_ndr.eml", "bounce"),
+    ("bounce_lotus_notes.eml", "bounce"),
+    ("bounce_broken_report_no_boundary.eml", "bounce"),
+    ("bounce_success_dsn.eml", "auto-reply"),
+    ("bounce_multi_recipient_mixed.eml", "bounce"),
+    ("delayed_postfix.eml", "delayed"),
+    ("delayed_exim_warning.eml", "delayed"),
+    ("delayed_exchange.eml", "delayed"),
+    ("autoreply_outlook_ooo_nl_on_case.eml", "auto-reply"),
+    ("autoreply_exchange_no_auto_submitted.eml", "auto-reply"),
+    ("autoreply_exchange_suppress_token_list.eml", "auto-reply"),
+    ("autoreply_exchange_mailbox_rules_only.eml", "auto-reply"),
+    ("autoreply_gmail_vacation.eml", "auto-reply"),
+    ("autoreply_unix_vacation.eml", "bulk"),
+    ("autoreply_procmail_xloop.eml", "auto-reply"),
+    ("autoreply_precedence_auto_reply.eml", "auto-reply"),
+    ("autoreply_own_loop_quoted.eml", "own"),
+    ("list_mailman.eml", "list"),
+    ("list_google_groups.eml", "list"),
+    ("list_unsubscribe_only_marketing.eml", "list"),
+    ("bulk_newsletter_precedence_bulk.eml", "bulk"),
+    ("mdn_outlook_read.eml", "read-receipt"),
+    ("arf_abuse_report.eml", "auto-reply"),
+    ("hostile_from_complaints_address.eml", "own"),
+    ("complaint_06_en_outlook.eml", None),  # X-MS-Exchange-* transport headers: a person
+    ("complaint_36_nl_hotmail.eml", None),
+]
+
+
+@pytest.mark.parametrize(("name", "kind"), CORPUS_KINDS)
+def test_corpus_kinds(name: str, kind: str | None) -> None:
+    assert classify_automatic(corpus(name), OWN, "mailbot.example.nl") == kind

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import SMTP, default
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,8 @@ from mailbot.headers import (
     decode_raw_8bit,
     normalize_message_id,
     parse_message_id_list,
+    preferred_codec,
+    strip_comments,
     unfold,
 )
 from mailbot.parse import parse_message
@@ -40,6 +45,19 @@ DATA = Path(__file__).parent / "data"
         ("C:\\Users\\x", "C:\\Users\\x"),
         ("\r\n", ""),
         ("", ""),
+        # invisible formatting that deceives: bidi overrides and isolates, a BOM
+        ("Factuur \u202efdp.exe\u202c", "Factuur fdp.exe"),
+        ("\u2066links\u2069 \ufeffBOM", "links BOM"),
+        ("lone \udce9 surrogate", "lone \ufffd surrogate"),
+        # encoded words that would decode to a line break are decoded and cleaned here,
+        # others are left alone (a writer or reader decoding them finds nothing to inject)
+        ("Re: =?utf-8?q?hi=0D=0ABcc:_x@example.com?=", "Re: hi Bcc: x@example.com"),
+        ("=?utf-8?b?SmFuDQpCY2M6IHg=?= <j@example.org>", "Jan Bcc: x <j@example.org>"),
+        # ... also when they do so only after another layer of decoding
+        ("=?utf-8?q?=3D=3Futf-8=3Fq=3Fa=3D0Ab=3F=3D?=", "a b"),
+        ("=?utf-8?q?=3D=3Futf-8=3Fq=3Fa=3D0Ab=3F=3D?= =?utf-8?q?x?=", "a b =?utf-8?q?x?="),
+        ("=?utf-8?q?caf=C3=A9?= blijft", "=?utf-8?q?caf=C3=A9?= blijft"),
+        ("=?utf-8?q?aanvaller?=@example.org", "=?utf-8?q?aanvaller?=@example.org"),
     ],
 )
 def test_clean_header_value(value: str, expected: str) -> None:
@@ -64,6 +82,33 @@ def test_clean_header_value_default_limit_is_998() -> None:
 
 
 @pytest.mark.parametrize(
+    "hostile",
+    [
+        "=?utf-8?q?Klacht=0D=0ABcc:_slachtoffer@example.com?=",
+        "=?utf-8?b?S2xhY2h0DQpCY2M6IHNsYWNodG9mZmVyQGV4YW1wbGUuY29t?=",
+        "x =?utf-8?q?a=0D?= =?utf-8?q?=0ABcc:_slachtoffer@example.com?=",
+        "=?iso-8859-1?q?=0ABcc:_slachtoffer@example.com?=",
+        # two layers: the writer takes off one, a reader the other
+        "=?utf-8?q?=3D=3Futf-8=3Fq=3FKlacht=3D0D=3D0ABcc:=3D5Fx@example.com=3F=3D?=",
+    ],
+)
+def test_a_cleaned_value_injects_no_header_through_the_stdlib_writer(hostile: str) -> None:
+    # EmailMessage decodes encoded words in what it is given and (Python 3.11.7) writes a
+    # decoded CR LF out as a header line of its own: the cleaning must defuse that first.
+    msg = EmailMessage(policy=SMTP)
+    msg["To"] = "jan@example.org"
+    msg["Subject"] = clean_header_value(hostile)
+    msg.set_content("x")
+    written = msg.as_bytes()
+    head = written.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    assert [line for line in head if line.lower().startswith(b"bcc")] == []
+    reread = message_from_bytes(written, policy=default)
+    assert reread["Bcc"] is None
+    subject = str(reread["Subject"])
+    assert "\n" not in decode_encoded_words(subject) and "\r" not in decode_encoded_words(subject)
+
+
+@pytest.mark.parametrize(
     ("value", "expected"),
     [
         ("<abc@example.org>", "abc@example.org"),
@@ -72,6 +117,12 @@ def test_clean_header_value_default_limit_is_998() -> None:
         ("<abc@example.org> (comment)", "abc@example.org"),
         ("<abc@\r\n example.org>", "abc@example.org"),
         ("<abc@example.org", "abc@example.org"),
+        ("abc@example.org (Subject: hoi)", "abc@example.org"),
+        ("<" + "x" * 488 + "@example.org>", "x" * 488 + "@example.org"),
+        ("<" + "x" * 489 + "@example.org>", None),  # over 500 characters: no id
+        ("<=?utf-8?q?a=0D=0ABcc:_x?=@example.org>", None),  # an encoded word: no id
+        ("<caf\u00e9@example.org>", None),  # not printable ASCII
+        ("<Xk2mB7c9dE0=+/$@example.org>", "Xk2mB7c9dE0=+/$@example.org"),
         ("<>", None),
         ("", None),
         ("   ", None),
@@ -94,6 +145,10 @@ def test_normalize_message_id(value: str, expected: str | None) -> None:
         ("a@example.org b@example.org", ("a@example.org", "b@example.org")),
         ("a@example.org, b@example.org", ("a@example.org", "b@example.org")),
         ("<> <a@example.org>", ("a@example.org",)),
+        ("<a@example.org> (commentaar <nep@example.org>)", ("a@example.org",)),
+        ("(x (y <nep@example.org>) z) <a@example.org>", ("a@example.org",)),
+        ('<"quoted(not a comment)"@example.org>', ('"quoted(notacomment)"@example.org',)),
+        ("<a@example.org> <" + "y" * 600 + "@example.org>", ("a@example.org",)),
         ("", ()),
         ("   ", ()),
     ],
@@ -165,12 +220,23 @@ def test_decode_raw_8bit(
         ("één".encode(), "één", "utf-8"),
         ("één".encode("latin-1"), "één", "cp1252"),
         (b"\x81\xe9", "\x81é", "latin-1"),  # 0x81 is undefined in cp1252
-        # Mostly UTF-8 with one broken byte: still UTF-8, the broken byte replaced.
-        ("Юникод запрещен".encode() + b"\xf1", "Юникод запрещен\ufffd", "utf-8"),
+        # UTF-8 with a stray byte: still UTF-8, the stray byte read as cp1252 ...
+        ("Юникод запрещен".encode() + b"\xf1", "Юникод запрещенñ", "utf-8"),
+        ("€ 10 en ".encode() + "café".encode("cp1252"), "€ 10 en café", "utf-8"),
+        # ... and a multi-byte character cut off at the end replaced
+        ("Юникод запрещен".encode() + b"\xe2\x82", "Юникод запрещен\ufffd", "utf-8"),
+        # cut off in the middle: the bytes as cp1252 (no worse than any other guess)
+        (b"caf\xc3\xa9 \xc3\n", "café Ã\n", "utf-8"),
     ],
 )
 def test_decode_bytes(data: bytes, expected_text: str, expected_charset: str) -> None:
     assert decode_bytes(data) == (expected_text, expected_charset)
+
+
+def test_decode_bytes_is_linear_on_text_full_of_stray_bytes() -> None:
+    latin1 = ("é" * 10 + "x").encode("latin-1") * 50_000 + "€".encode()
+    text, used = decode_bytes(latin1)
+    assert used == "utf-8" and text.endswith("éx€") and len(text) == 550_001
 
 
 def test_decode_bytes_never_raises_on_odd_charsets() -> None:
@@ -208,3 +274,42 @@ def test_injection_sample_file_gives_one_line_subject() -> None:
     assert "\r" not in mail.subject and "\n" not in mail.subject
     assert mail.subject == "hi Bcc: x"
     assert "\n" in (mail.header("Subject") or "")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("auto-replied (vacation)", "auto-replied  "),
+        ("no (a (b) c) rest", "no   rest"),
+        ('"(quoted)" (weg)', '"(quoted)"  '),
+        ("<a(b)@example.org> (weg)", "<a(b)@example.org>  "),
+        (r"(a\)b) escaped (c\(d) e", "  escaped   e"),
+        ("(unterminated", ""),
+        ("plain", "plain"),
+    ],
+)
+def test_strip_comments(value: str, expected: str) -> None:
+    assert strip_comments(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("iso-8859-1", "cp1252"),
+        ("ISO_8859-1", "cp1252"),
+        ("latin1", "cp1252"),
+        ("us-ascii", "cp1252"),
+        ('"utf-8"', "utf-8"),
+        ("iso-8859-15", "iso8859-15"),
+        ("windows-1252", "cp1252"),
+        ("x-unknown-8bit", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_preferred_codec(label: str | None, expected: str | None) -> None:
+    assert preferred_codec(label) == expected
+
+
+def test_encoded_words_in_iso_8859_1_are_read_as_cp1252() -> None:
+    assert decode_encoded_words("=?iso-8859-1?q?=93quote=94_=80?=") == "“quote” €"
