@@ -59,7 +59,7 @@ def _text_part(text: str, subtype: str) -> Message:
 
 def _headers(msg: Message, mail: OutboundMail, sender_name: str) -> None:
     headers = [
-        ("From", formataddr((clean_header_value(sender_name), mail.sender), "utf-8")),
+        ("From", formataddr((clean_header_value(sender_name), clean_header_value(mail.sender)))),
         ("To", clean_header_value(mail.to)),
         ("Subject", _encoded(clean_header_value(mail.subject))),
         ("Date", format_datetime(mail.created_at)),
@@ -90,5 +90,6 @@ def _attachment(attachment: OutAttachment, load_raw: Callable[[str], bytes] | No
         part.set_type(f"{maintype}/{subtype}")
         if subtype == "calendar":
             part.set_param("method", "REQUEST")
-    part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
+    filename = clean_header_value(attachment.filename, 255).replace("/", "_").replace("\\", "_")
+    part.add_header("Content-Disposition", "attachment", filename=filename)
     return part

@@ -13,7 +13,7 @@ from mailbot.compose import compose
 from mailbot.deadlines import due_notices, next_moment
 from mailbot.digest import people as digest_people
 from mailbot.digest import rows as digest_rows
-from mailbot.errors import MailbotError, SmtpError, StoreError
+from mailbot.errors import MailbotError, MailParseError, SmtpError, StoreError
 from mailbot.inbound.item import (
     InboundItem,
     PipelineContext,
@@ -153,6 +153,10 @@ class Service:
             return self.actions.carry_out(outcome, item, sha, received, now)
         except StoreError:
             raise
+        except MailParseError as exc:  # expected for broken mail: the reason says enough
+            log.warning("message %s cannot be parsed: %s", sha[:12], exc)
+            changes = self._quarantine(sha, None, str(exc), now)
+            return Handled(QUARANTINE, changes, "quarantined")
         except Exception as exc:  # one bad message must never block the others
             log.exception("message %s could not be handled", sha[:12])
             changes = self._quarantine(sha, None, _reason(exc), now)

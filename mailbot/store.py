@@ -266,6 +266,11 @@ class Store:
         with self._lock:
             return sum(1 for addr, at in self._auto if at >= since and to in (None, addr))
 
+    def seen_records(self) -> list[SeenRecord]:
+        """The dedupe records still in the hot store (the recent ones)."""
+        with self._lock:
+            return list(self._seen.values())
+
     def meta(self, key: str) -> str | None:
         with self._lock:
             return self._meta.get(key)
