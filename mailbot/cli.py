@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     at.add_argument("--at", type=_timestamp, help="act as if it were this moment (ISO 8601)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", parents=[common], help="the daemon: IMAP, deadlines, outbox")
+    demo = sub.add_parser("demo", help="an embedded mail system and a walk through all tracks")
+    demo.add_argument("--keep-running", action="store_true", help="leave the mail system up")
     sub.add_parser("check", parents=[common], help="check config, templates, IMAP and SMTP")
     sub.add_parser("poll-once", parents=[common, at], help="handle the mailbox now, then exit")
     sub.add_parser("tick", parents=[common, at], help="send what is due at --at (default now)")
@@ -91,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
+    if args.command == "demo":  # needs no config: it brings its own mail system
+        from mailbot.demo import run as run_demo
+
+        return run_demo(keep_running=args.keep_running, out=out)
     _setup_logging(args.verbose)
     try:
         settings = _settings(args.config)

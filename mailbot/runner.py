@@ -58,7 +58,7 @@ class Daemon:
                     self._session()
                 except MailbotError as exc:
                     delay = self._imap_backoff.next_delay()
-                    log.error("%s; retrying in %.0f s", exc, delay)
+                    log.error("%s; retrying in %.1f s", exc, delay)
                     self._without_imap()
                     self._pause(delay)
         finally:
@@ -105,7 +105,7 @@ class Daemon:
 
     def cycle(self, mailbox: ImapMailbox) -> None:
         """One round: take in what arrived, queue what fell due, then send."""
-        self.service.poll_once(mailbox, self.clock.now())
+        self.service.poll_once(mailbox, self.clock.now(), self.stop.is_set)
         self.service.tick(self.clock.now())
         self.service.digest(self.clock.now())
         self.service.yearly_report(self.clock.now())
@@ -121,7 +121,7 @@ class Daemon:
         now = self.clock.now()
         if self._smtp_retry_at is not None and now < self._smtp_retry_at:
             return
-        report = self.service.flush_outbox(self.sender_factory(), now)
+        report = self.service.flush_outbox(self.sender_factory(), now, self.stop.is_set)
         if report.unreachable:
             delay = self._smtp_backoff.next_delay()
             self._smtp_retry_at = now + timedelta(seconds=delay)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -29,7 +29,7 @@ from mailbot.model import (
 )
 from mailbot.outgoing import build_mails
 from mailbot.parse import parse_message
-from mailbot.procedure import Policy
+from mailbot.procedure import DeliveryFailed, Policy, transition
 from mailbot.render import Renderer
 from mailbot.retention import (
     attachment_names,
@@ -101,12 +101,17 @@ class Service:
 
     # --- inbound --------------------------------------------------------------------
 
-    def poll_once(self, mailbox: Mailbox, now: datetime) -> PollReport:
-        """Handle everything in the inbox now, batch by batch: commit, then move."""
+    def poll_once(
+        self, mailbox: Mailbox, now: datetime, should_stop: Callable[[], bool] = lambda: False
+    ) -> PollReport:
+        """Handle everything in the inbox now, batch by batch: commit, then move. A stop
+        request ends it after the current batch."""
         report = PollReport()
         uids = mailbox.pending_uids()
         size = self.settings.imap.batch_size
         for chunk in (uids[i : i + size] for i in range(0, len(uids), size)):
+            if should_stop():
+                break
             self._poll_batch(mailbox, chunk, now, report)
         return report
 
@@ -300,12 +305,18 @@ class Service:
 
     # --- outbound -------------------------------------------------------------------
 
-    def flush_outbox(self, sender: Sender, now: datetime) -> SendReport:
+    def flush_outbox(
+        self, sender: Sender, now: datetime, should_stop: Callable[[], bool] = lambda: False
+    ) -> SendReport:
         """Send what is due; a mail counts as sent only once the server accepted it."""
         report = SendReport()
         pending = self.store.pending_outbox(now)
         if not pending:
             return report
+        # Prove the store writable before anything goes out: a mail sent but not recorded
+        # would be sent again.
+        self.store.commit()
+        self.store.probe_writable()
         try:
             sender.open()
         except SmtpError as exc:
@@ -314,7 +325,7 @@ class Service:
             return report
         try:
             for mail in pending:
-                if not self._send_one(sender, mail, now, report):
+                if should_stop() or not self._send_one(sender, mail, now, report):
                     break
         finally:
             sender.close()
@@ -342,6 +353,7 @@ class Service:
             self.store.update_outbound(
                 replace(mail, status="failed", attempts=attempts, last_error=str(exc))
             )
+            self._record_refusal(mail, exc, now)
             report.failed += 1
             return
         delay = timedelta(seconds=min(60 * 2 ** (attempts - 1), 3600))
@@ -351,8 +363,27 @@ class Service:
         )
         report.deferred += 1
 
-    def _load_raw(self, sha: str) -> bytes:
-        return self.store.raw_path(sha).read_bytes()
+    def _record_refusal(self, mail: OutboundMail, exc: SmtpError, now: datetime) -> None:
+        """A mail the server refused for good is recorded on its case; the staff are told,
+        unless the refused mail was itself for staff (no loop of notices about notices)."""
+        case = self.store.get_case(mail.case_id) if mail.case_id else None
+        if case is None:
+            return
+        notice = MessageRecord(
+            f"refused.{mail.message_id}",
+            "in",
+            self.settings.smtp.host,
+            (mail.to,),
+            f"SMTP refused: {mail.subject}",
+            now,
+            str(exc),
+            kind="bounce",
+        )
+        internal = self.settings.staff_member(mail.to) or self.settings.committee_member(mail.to)
+        event = DeliveryFailed(notice, mail.to)
+        updated, effects = transition(case, event, now, self.actions.policy)
+        changes = self.actions.case_changes(updated, [] if internal else effects, notice, now)
+        self.store.apply(changes)
 
     def _load_raw(self, sha: str) -> bytes:
         return self.store.raw_path(sha).read_bytes()

@@ -26,7 +26,7 @@ from tinydb.storages import Storage
 from mailbot.codec import from_dict, to_dict
 from mailbot.coldstore import ColdStore
 from mailbot.errors import StoreCorruptError, StoreError, StoreLockedError
-from mailbot.fsutil import atomic_write, fsync_paths
+from mailbot.fsutil import append_lines, atomic_write, fsync_paths
 from mailbot.model import Case, OutboundMail
 
 STORE_FILE = "store.json"
@@ -159,6 +159,14 @@ class Store:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._lock_fd = fd
+        self._remove_stale_temp_files()
+
+    def _remove_stale_temp_files(self) -> None:
+        """Temp files of writes a crash or a full disk cut short (we hold the lock now)."""
+        for pattern in (".*.tmp", "mail/*/.*.tmp", "attachments/*/.*.tmp", f"{COLD_DIR}/*/.*.tmp"):
+            for path in self.data_dir.glob(pattern):
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
     def _load(self) -> None:
         try:
@@ -344,16 +352,21 @@ class Store:
         """Record at once (journal + fsync) that the server accepted a mail."""
         self._check_writable()
         with self._lock:
-            line = f"{message_id}\t{at.isoformat()}\n".encode()
-            fd = os.open(
-                self.data_dir / SENT_JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
-            )
             try:
-                os.write(fd, line)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+                append_lines(self.data_dir / SENT_JOURNAL, [f"{message_id}\t{at.isoformat()}"])
+            except OSError as exc:
+                raise StoreError(f"cannot record a sent mail: {exc.strerror}") from exc
             self._set_sent(message_id, at)
+
+    def probe_writable(self) -> None:
+        """Fail now, before a mail goes out, if a sent mail could not be recorded."""
+        self._check_writable()
+        try:
+            append_lines(self.data_dir / SENT_JOURNAL, ["#probe\t"])
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write {self.data_dir / SENT_JOURNAL}: {exc.strerror}"
+            ) from exc
 
     def _set_sent(self, message_id: str, at: datetime) -> None:
         mail = self._outbox.get(message_id)
@@ -375,6 +388,8 @@ class Store:
         self._check_writable()
         with self._lock:
             assert self._db is not None
+            if not (self._dirty or self._unsynced or self._removed):
+                return
             # Kept mail must be durable before any record that refers to it.
             fsync_paths(self._unsynced)
             self._unsynced = []

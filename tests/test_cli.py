@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -152,3 +153,13 @@ def test_preview_with_a_real_case_and_an_unknown_template(deployment: Deployment
     code, out = deployment.cli("preview", "resolution", "--case", "KL-2026-0001")
     assert code == 0 and "[KL-2026-0001]" in out and "Geachte Jan Jansen" in out
     assert deployment.cli("preview", "nonsense")[0] == 2
+
+
+def test_demo_runs_from_the_command_line_without_a_config(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no mailbot.toml anywhere near
+    monkeypatch.delenv("MAILBOT_CONFIG", raising=False)
+    out = io.StringIO()
+    assert main(["demo"], out=out) == 0
+    text = out.getvalue()
+    for stage in ("resolved", "agreed", "evaluated"):
+        assert stage in text

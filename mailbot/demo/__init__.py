@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import tempfile
 import textwrap
@@ -39,7 +40,7 @@ def run(
     stop = stop or threading.Event()
     started = time.monotonic()
     try:
-        with _quiet_logs(), ExitStack() as stack:
+        with _quiet_logs(), _terminate_as_interrupt(), ExitStack() as stack:
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mailbot-demo-")))
             system = stack.enter_context(MailSystem(list(ACCOUNTS), dict(ALIASES)))
             settings = _configure(tmp, system)
@@ -67,6 +68,23 @@ def run(
         traceback.print_exc(file=sys.stderr)
         print(f"mailbot demo failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the demo as Ctrl-C does, so that it cleans up (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
@@ -128,6 +146,8 @@ def _intro(narrator: Narrator, system: MailSystem, tmp: Path) -> None:
     write()
     write("   Time is simulated (Europe/Amsterdam) and moves forward from Monday 2 March 2026;")
     write("   each mail is shown as it flows: time, from → to, subject, and its first line.")
+    write("   On working days mailbot's morning round (08:30) sends staff a digest and what fell")
+    write("   due; the demo only visits the days on which something happens.")
     write("   Commands are accepted from the configured staff and committee addresses; there is")
     write("   no authenticating mail server here (in production set trusted_authserv_id).")
 
@@ -189,7 +209,7 @@ def _serve(
         while not stop.wait(1.0):
             pass
     except KeyboardInterrupt:
-        narrator.write("\n   Ctrl-C: stopping")
+        narrator.write("\n   stopping")
     finally:
         daemon.stop.set()
         thread.join(STOP_TIMEOUT)

@@ -81,7 +81,7 @@ def flow_of(mail: ReceivedMail) -> Flow:
 def _cut(text: str, width: int) -> str:
     if len(text) <= width:
         return text
-    return text[: max(width - 1, 0)].rstrip() + "…" if width > 0 else ""
+    return (text[: width - 1].rstrip() + "…") if width > 0 else ""
 
 
 def _subject(subject: str, width: int) -> str:
@@ -139,7 +139,6 @@ class Narrator:
         self._lock = threading.RLock()
         self._day: date | None = None
         self._plain = not _can_write(out, "→━…·")
-        self.shown = 0
 
     def write(self, text: str = "") -> None:
         if self._plain:
@@ -184,7 +183,6 @@ class Narrator:
                 self._new_day(when)
             for flow, recipients in ordered:
                 self._show(flow, recipients, when)
-            self.shown += len(mails)
 
     def _show(self, flow: Flow, recipients: list[str], when: datetime) -> None:
         clock = when.astimezone(self.zone).strftime("%H:%M")

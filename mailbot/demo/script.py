@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
-from email.message import Message
 from zoneinfo import ZoneInfo
 
 from mailbot.app import App
@@ -24,12 +22,13 @@ from mailbot.demo.office import (
     SOPHIE,
 )
 from mailbot.imap import ImapMailbox
+from mailbot.model import Case
 from mailbot.service import Sender
+from mailbot.tags import find_case_tag
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 YEAR = 2026
 START = datetime(YEAR, 3, 2, 9, 0, tzinfo=AMSTERDAM)  # Monday 2 March 2026
-_TAG = re.compile(r"\[([A-Z]+-\d{4}-\d{4})\]")
 
 
 def at(month: int, day: int, clock: str) -> datetime:
@@ -96,9 +95,11 @@ class Demo:
         service.poll_once(self.mailbox, now)
         service.tick(now)
         service.digest(now)
-        service.flush_outbox(self.sender, now)
+        sent = service.flush_outbox(self.sender, now)
         self.app.store.archive(now)
         self._show()
+        if sent.unreachable or sent.deferred or sent.failed:  # never a story with mail missing
+            raise RuntimeError(f"the demo's SMTP server did not take every mail: {sent}")
 
     def _show(self) -> None:
         flowed = self.system.smtp.messages[self._seen :]
@@ -135,15 +136,19 @@ class Demo:
         self._show()
 
     def case_of(self, client: Account) -> str:
-        """The case number a client was given, read from their own mailbox."""
+        """The tag of the case a client was given, `[KL-2026-0001]`, read from their mailbox."""
+        prefix = self.app.settings.organisation.case_prefix
         for message in reversed(self.system.inbox(client.email)):
-            found = _TAG.search(str(message["Subject"]))
-            if found:
-                return f"[{found.group(1)}]"
+            case_id = find_case_tag(str(message["Subject"]), prefix)
+            if case_id is not None:
+                return f"[{case_id}]"
         raise LookupError(f"{client.email} has no mail with a case number")
 
-    def received(self, who: Account, about: str) -> Message:
-        return self.person(who).latest(about)
+    def case(self, tag: str) -> Case:
+        found = self.app.store.get_case(tag.strip("[]"))
+        if found is None:
+            raise LookupError(f"case {tag} is not in the store")
+        return found
 
 
 def _domain(address: str) -> str:
@@ -332,12 +337,9 @@ def deadline_track(d: Demo) -> None:
     )
     d.mailbot()
     tag = d.case_of(LOTTE)
-    case = d.app.store.get_case(tag.strip("[]"))
-    if case is None:
-        raise LookupError(f"case {tag} is not in the store")
-    due = case.deadline("direct.resolution").due.astimezone(AMSTERDAM).date()
+    due = d.case(tag).deadline("direct.resolution").due.astimezone(AMSTERDAM).date()
     day = date(YEAR, 5, 19)
-    while day <= due + timedelta(days=7) and not resolution_escalated(d, tag):
+    while day <= due + timedelta(days=7) and not escalated(d.case(tag), "direct.resolution"):
         d.morning(day)
         day += timedelta(days=1)
     d.at(d.clock.now() + timedelta(hours=1, minutes=15))
@@ -351,9 +353,8 @@ def deadline_track(d: Demo) -> None:
     d.mailbot()
 
 
-def resolution_escalated(d: Demo, tag: str) -> bool:
-    case = d.app.store.get_case(tag.strip("[]"))
-    return case is not None and case.deadline("direct.resolution").escalated_at is not None
+def escalated(case: Case, deadline: str) -> bool:
+    return case.deadline(deadline).escalated_at is not None
 
 
 TRACKS = (direct_track, mediation_track, formal_track, deadline_track)
