@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from datetime import UTC
 from pathlib import Path
 
 from mailbot.codec import from_dict, to_dict
@@ -14,6 +15,7 @@ from mailbot.model import Case
 
 THREADS = "threads.log"  # message_id \t case_id
 SEEN = "seen.log"  # dedupe key \t outcome \t case_id
+RETENTION = "retention.log"  # case_id \t retention due (ISO) \t on hold (0/1); last line wins
 
 
 class ColdStore:
@@ -22,6 +24,7 @@ class ColdStore:
         self._ids: dict[str, Path] = {}
         self._seen: dict[str, tuple[str, str]] = {}
         self._threads: dict[str, str] | None = None  # loaded on the first lookup
+        self._retention: dict[str, tuple[str, bool]] = {}
 
     def load(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -31,6 +34,11 @@ class ColdStore:
             key, _, rest = line.partition("\t")
             outcome, _, case_id = rest.partition("\t")
             self._seen[key] = (outcome, case_id)
+        self._retention = {}
+        for line in read_lines(self.root / RETENTION):
+            case_id, _, rest = line.partition("\t")
+            due, _, hold = rest.partition("\t")
+            self._retention[case_id] = (due, hold == "1")
 
     # --- reading ------------------------------------------------------------------------
 
@@ -48,6 +56,14 @@ class ColdStore:
 
     def cases(self) -> list[Case]:
         return [c for cid in self.case_ids() if (c := self.get_case(cid)) is not None]
+
+    def due_for_purge(self, now_iso_utc: str) -> list[str]:
+        """Archived cases whose retention ended (ISO UTC strings compare as times)."""
+        return sorted(
+            cid
+            for cid, (due, hold) in self._retention.items()
+            if due and not hold and due <= now_iso_utc and cid in self._ids
+        )
 
     def seen(self, key: str) -> tuple[str, str] | None:
         return self._seen.get(key)
@@ -76,6 +92,13 @@ class ColdStore:
             fsync_dir(folder)
         lines = [f"{m.message_id}\t{c.id}" for c in cases for m in c.messages]
         append_lines(self.root / THREADS, lines)
+        retention = []
+        for case in cases:
+            deadline = case.deadline("retention")
+            due = deadline.due.astimezone(UTC).isoformat() if deadline else ""
+            self._retention[case.id] = (due, case.on_hold)
+            retention.append(f"{case.id}\t{due}\t{int(case.on_hold)}")
+        append_lines(self.root / RETENTION, retention)
         if self._threads is not None:
             self._threads.update(line.split("\t", 1) for line in lines)  # type: ignore[misc]
 
@@ -93,6 +116,9 @@ class ColdStore:
                     path.unlink()
         self._rewrite(THREADS, lambda line: line.partition("\t")[2] not in case_ids)
         self._rewrite(SEEN, lambda line: line.rsplit("\t", 1)[-1] not in case_ids)
+        self._rewrite(RETENTION, lambda line: line.partition("\t")[0] not in case_ids)
+        for case_id in case_ids:
+            self._retention.pop(case_id, None)
         self._seen = {k: v for k, v in self._seen.items() if v[1] not in case_ids}
         self._threads = None
 

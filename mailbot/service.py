@@ -211,7 +211,7 @@ class Service:
     def purge(self, now: datetime, mailbox: Purgeable | None, dry_run: bool = False) -> list[str]:
         """Delete every case past retention: record, kept mail, attachments, IMAP copies; an
         anonymous statistics row stays. Returns the purged case ids."""
-        cases = purgeable(self.store.cases(), now)
+        cases = purgeable(self.store.purge_candidates(now), now)
         if dry_run or not cases:
             return [c.id for c in cases]
         if mailbox is not None:

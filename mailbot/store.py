@@ -15,7 +15,7 @@ import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -253,6 +253,15 @@ class Store:
         with self._lock:
             cold = [c for c in self.cold.cases() if c.id not in self._cases]
             return sorted([*self._cases.values(), *cold], key=lambda c: (c.received_at, c.id))
+
+    def purge_candidates(self, now: datetime) -> list[Case]:
+        """Closed cases that may be past retention: every closed hot case, and the archived
+        ones the retention index names — without reading the whole archive."""
+        with self._lock:
+            hot = [c for c in self._cases.values() if c.status == "closed"]
+            due = self.cold.due_for_purge(now.astimezone(UTC).isoformat())
+            cold = [c for cid in due if cid not in self._cases and (c := self.cold.get_case(cid))]
+            return hot + cold
 
     def case_for_message_id(self, message_id: str) -> str | None:
         with self._lock:
