@@ -280,3 +280,22 @@ def test_a_loop_with_an_autoresponder_stops_at_the_cap(deployment: Deployment, m
         )
     assert len(deployment.sent_to(robot)) == 3  # max_auto_replies_per_sender_per_day
     assert len(deployment.cases()) == 4  # every mail is kept; only the answers stop
+
+
+def test_an_oversized_mail_is_quarantined_before_its_body_is_fetched(
+    tmp_path: Path, imap_server, smtp_sink, make_mail
+) -> None:
+    deployment = Deployment(tmp_path, imap_server, smtp_sink)
+    text = deployment.config.read_text().replace(
+        "[security]\n", "[security]\nmax_message_bytes = 5000\n"
+    )
+    deployment.config.write_text(text)
+    deployment.deliver(complaint(make_mail, "groot@example.org", body="x" * 20_000))
+    deployment.deliver(complaint(make_mail, "klein@example.org"))
+    code, out = deployment.poll()
+    assert code == 0, out
+    assert "1 new case(s)" in out and "1 quarantined" in out
+    assert len(deployment.imap.messages("Quarantine")) == 1
+    [alert] = deployment.sent_to("beheer@example.nl")
+    assert "max_message_bytes" in alert.get_content()
+    assert not list((deployment.settings.storage.data_dir / "mail").glob("*/*.eml"))[1:]
