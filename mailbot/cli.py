@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from mailbot import __version__
-from mailbot.app import build_app, renderer_for
+from mailbot.app import App, build_app, renderer_for
 from mailbot.check import run_checks
 from mailbot.clock import Clock, FixedClock, SystemClock
 from mailbot.config import find_config, load_config
@@ -23,6 +23,7 @@ from mailbot.outgoing import preview
 from mailbot.report import store_figures, write_report
 from mailbot.runner import Daemon
 from mailbot.samples import TEMPLATES, sample_case, sample_effect
+from mailbot.service import SendReport
 from mailbot.settings import Settings
 from mailbot.store import Store
 from mailbot.views import CASE_HEADER, case_json, case_row, format_table, is_overdue, timeline
@@ -141,7 +142,7 @@ def cmd_poll_once(args: argparse.Namespace, settings: Settings, clock: Clock, ou
         report = app.service.poll_once(mailbox, clock.now())
         sent = app.service.flush_outbox(app.sender(), clock.now())
         app.store.archive(clock.now())
-        waiting = sum(1 for m in app.store.outbox() if m.status == "pending")
+        waiting = _waiting(app)
     print(
         f"fetched {report.fetched}: {report.opened} new case(s), {report.added} added to a case, "
         f"{report.commands} with commands, {report.refused} refused, "
@@ -149,6 +150,15 @@ def cmd_poll_once(args: argparse.Namespace, settings: Settings, clock: Clock, ou
         f"sent {sent.sent}, waiting {waiting}, failed {sent.failed}",
         file=out,
     )
+    return _sent_verdict(sent, waiting)
+
+
+def _waiting(app: App) -> int:
+    return sum(1 for m in app.store.outbox() if m.status == "pending")
+
+
+def _sent_verdict(sent: SendReport, waiting: int) -> int:
+    """Exit 1 when the SMTP server could not be reached, so cron and systemd notice."""
     if sent.unreachable:
         print(
             f"error: SMTP server unreachable; {waiting} mail(s) wait in the outbox", file=sys.stderr
@@ -162,14 +172,9 @@ def cmd_tick(args: argparse.Namespace, settings: Settings, clock: Clock, out: Te
         now = clock.now()
         queued = app.service.tick(now) + app.service.digest(now) + app.service.yearly_report(now)
         sent = app.service.flush_outbox(app.sender(), now)
-        waiting = sum(1 for m in app.store.outbox() if m.status == "pending")
+        waiting = _waiting(app)
     print(f"queued {queued} mail(s); sent {sent.sent}, waiting {waiting}", file=out)
-    if sent.unreachable:
-        print(
-            f"error: SMTP server unreachable; {waiting} mail(s) wait in the outbox", file=sys.stderr
-        )
-        return EXIT_FAILURE
-    return EXIT_OK
+    return _sent_verdict(sent, waiting)
 
 
 def cmd_purge(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:

@@ -25,5 +25,6 @@ def dedupe(item: InboundItem, ctx: PipelineContext) -> Outcome | None:
     seen = ctx.store.seen(item.dedupe_key)
     if seen is not None and seen.outcome != "quarantined":
         where = f" ({seen.case_id})" if seen.case_id else ""
-        return Discard(f"duplicate of a mail handled at {seen.at.isoformat()}{where}")
+        when = f" at {seen.at.isoformat()}" if seen.at.year > 1 else ""  # archived: no time kept
+        return Discard(f"duplicate of a mail handled before{when}{where}")
     return None
