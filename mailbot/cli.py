@@ -19,6 +19,7 @@ from mailbot.check import run_checks
 from mailbot.clock import Clock, FixedClock, SystemClock
 from mailbot.config import find_config, load_config
 from mailbot.errors import ConfigError, MailbotError
+from mailbot.flusher import BackgroundFlusher
 from mailbot.outgoing import preview
 from mailbot.report import store_figures, write_report
 from mailbot.runner import Daemon
@@ -139,8 +140,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings, clock: Clock, out: Tex
 
 def cmd_poll_once(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
     with build_app(settings) as app, app.mailbox() as mailbox:
-        report = app.service.poll_once(mailbox, clock.now())
-        sent = app.service.flush_outbox(app.sender(), clock.now())
+        with BackgroundFlusher(app.service, app.sender, clock.now()) as flusher:
+            report = app.service.poll_once(mailbox, clock.now(), after_batch=flusher.kick)
+            sent = flusher.finish()
         app.store.archive(clock.now())
         waiting = _waiting(app)
     print(

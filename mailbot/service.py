@@ -102,10 +102,14 @@ class Service:
     # --- inbound --------------------------------------------------------------------
 
     def poll_once(
-        self, mailbox: Mailbox, now: datetime, should_stop: Callable[[], bool] = lambda: False
+        self,
+        mailbox: Mailbox,
+        now: datetime,
+        should_stop: Callable[[], bool] = lambda: False,
+        after_batch: Callable[[], None] = lambda: None,
     ) -> PollReport:
         """Handle everything in the inbox now, batch by batch: commit, then move. A stop
-        request ends it after the current batch."""
+        request ends it after the current batch; `after_batch` runs after each one."""
         report = PollReport()
         uids = mailbox.pending_uids()
         size = self.settings.imap.batch_size
@@ -113,6 +117,7 @@ class Service:
             if should_stop():
                 break
             self._poll_batch(mailbox, chunk, now, report)
+            after_batch()
         return report
 
     def _poll_batch(

@@ -514,7 +514,8 @@ class Store:
             atomic_write(path, data, sync=False)
         except OSError as exc:
             raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
-        self._unsynced.append(path)
+        with self._lock:  # a commit on the outbox thread must see it before the record
+            self._unsynced.append(path)
 
     def attachment_path(self, stored_name: str) -> Path:
         return self.data_dir / "attachments" / stored_name[:2] / stored_name

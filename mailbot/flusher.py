@@ -1,0 +1,70 @@
+"""Sending the outbox on a thread of its own while the inbox is still being taken in: SMTP
+round trips and fsyncs wait on I/O, so they overlap with parsing the next batch."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from mailbot.errors import MailbotError
+from mailbot.service import Sender, SendReport, Service
+
+log = logging.getLogger("mailbot")
+
+
+class BackgroundFlusher:
+    """`kick()` after each committed batch; `finish()` sends what is left and returns the
+    combined report. Sending stays exactly-once: the store's lock orders it with commits."""
+
+    def __init__(self, service: Service, sender_factory: Callable[[], Sender], now: datetime):
+        self._service = service
+        self._sender_factory = sender_factory
+        self._now = now
+        self._kicked = threading.Event()
+        self._done = threading.Event()
+        self.report = SendReport()
+        self.error: MailbotError | None = None
+        self._thread = threading.Thread(target=self._run, name="mailbot-outbox", daemon=True)
+
+    def __enter__(self) -> BackgroundFlusher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._kicked.set()
+        self._thread.join()
+
+    def kick(self) -> None:
+        self._kicked.set()
+
+    def finish(self) -> SendReport:
+        """Stop the thread, then send whatever is still due; the report of both."""
+        self._done.set()
+        self._kicked.set()
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        self._flush()
+        return self.report
+
+    def _run(self) -> None:
+        while not self._done.is_set():
+            self._kicked.wait()
+            self._kicked.clear()
+            if self._done.is_set() or self.report.unreachable:
+                return
+            try:
+                self._flush()
+            except MailbotError as exc:  # reported by finish(), in the main thread
+                self.error = exc
+                return
+
+    def _flush(self) -> None:
+        part = self._service.flush_outbox(self._sender_factory(), self._now)
+        self.report.sent += part.sent
+        self.report.deferred += part.deferred
+        self.report.failed += part.failed
+        self.report.unreachable = self.report.unreachable or part.unreachable
