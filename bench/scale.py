@@ -8,7 +8,10 @@ throughput of `mailbot poll-once`.
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import common
@@ -35,6 +38,19 @@ def wake_text(wake: dict[str, float] | None) -> str:
         f"{1000 * wake['median_s']:.1f} ms (median of 5; best {1000 * wake['best_s']:.1f} ms; "
         f"{wake['open_cases']} open cases; store loaded in-process in {wake['load_s']:.1f} s)"
     )
+
+
+def in_child(function: str, args: str) -> Any:
+    """Run `common.<function>(<args>)` in a process of its own. Work that loads a big store
+    must not grow this process: every child forked from it (mailbot included) would report
+    that size as its peak RSS (wait4) from before its exec."""
+    code = (
+        "import json, sys; from pathlib import Path; "
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); import common; "
+        f"print(json.dumps(common.{function}({args})))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             data_dir = root / f"data-{size}"
             row: dict[str, Any] = {"cases": size}
             if size:
-                fill = common.prefill_store(data_dir, size)
+                fill = in_child("prefill_store", f"Path({str(data_dir)!r}), {size}")
                 row["prefill"] = fill
                 log(
                     f"[{size}] pre-filled {size} cases in {fill['total_s']:.1f} s (build "
@@ -75,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
                 root / f"wake-{size}", server=server, imap_user=f"run{size}",
                 smtp_port=sink.port, data_dir=data_dir,
             )  # fmt: skip
-            row["wake"] = common.time_next_wakeup(config)
+            row["wake"] = in_child("time_next_wakeup", f"Path({str(config)!r})")
             lat = latency.measure(
                 server, sink, root, latency_n, seed=args.seed + size + 1, data_dir=data_dir,
                 timeout=120.0, user=f"run{size}", gap=0.6,
