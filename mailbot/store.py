@@ -37,7 +37,7 @@ HOT_SEEN_DAYS = 30  # dedupe keys younger than this stay in the hot file
 BACKUP_DIR = "backups"
 BACKUPS_KEPT = 3
 
-__all__ = ["STORE_FILE", "Changes", "SeenRecord", "Store", "atomic_write"]
+__all__ = ["STORE_FILE", "Changes", "SeenRecord", "Store"]
 
 
 class AtomicJSONStorage(Storage):

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import email
 import smtplib
-import socket
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage, Message
@@ -15,9 +13,9 @@ from email.policy import default
 from email.utils import format_datetime, formataddr, make_msgid
 from types import TracebackType
 
-from imapclient import IMAPClient
-
 from mailbot.devmail import EmbeddedImapServer, ReceivedMail, SmtpSink
+from mailbot.imap import ImapMailbox
+from mailbot.settings import ImapSettings
 
 PASSWORD = "demo"
 TIMEOUT = 10.0
@@ -114,33 +112,29 @@ class MailSystem:
         with smtplib.SMTP(self.smtp.host, self.smtp.port, timeout=TIMEOUT) as client:
             client.send_message(message)
 
-    @contextmanager
-    def client(self, account: Account) -> Iterator[IMAPClient]:
-        """A logged-in IMAP connection to one mailbox."""
-        client = IMAPClient(self.imap.host, port=self.imap.port, ssl=False, timeout=TIMEOUT)
-        client.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
-            client.login(account.email, account.password)
-            yield client
-        finally:
-            try:
-                client.logout()
-            except Exception:
-                client.shutdown()
+    def _mailbox(self, account: Account, folder: str = "INBOX") -> ImapMailbox:
+        """mailbot's own IMAP adapter, logged in as this person: the demo's mail client."""
+        settings = ImapSettings(
+            host=self.imap.host,
+            port=self.imap.port,
+            security="none",
+            username=account.email,
+            password=account.password,
+            folder=folder,
+            idle=False,
+            timeout_seconds=TIMEOUT,
+        )
+        return ImapMailbox(settings)
 
     def inbox(self, address: str) -> list[Message]:
         """The messages in a person's INBOX, oldest first."""
-        with self.client(self.account(address)) as client:
-            client.select_folder("INBOX", readonly=True)
-            uids = sorted(client.search("ALL"))
-            data = client.fetch(uids, ["BODY.PEEK[]"]) if uids else {}
-        return [email.message_from_bytes(data[u][b"BODY[]"], policy=default) for u in uids]
+        with self._mailbox(self.account(address)) as box:
+            fetched = box.fetch(box.pending_uids())
+        return [email.message_from_bytes(m.raw, policy=default) for m in fetched]
 
     def count(self, account: Account, folder: str = "INBOX") -> int:
-        with self.client(account) as client:
-            if not client.folder_exists(folder):
-                return 0
-            return int(client.folder_status(folder, [b"MESSAGES"])[b"MESSAGES"])
+        with self._mailbox(account, folder) as box:
+            return len(box.pending_uids())
 
 
 @dataclass(frozen=True)

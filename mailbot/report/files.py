@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from mailbot.fsutil import atomic_write
 from mailbot.report.compute import YearFigures, figures
 from mailbot.report.render_csv import render_csv
 from mailbot.report.render_html import render_html
 from mailbot.report.render_md import render_markdown
 from mailbot.report.words import check_lang
 from mailbot.settings import Settings
-from mailbot.store import Store, atomic_write
+from mailbot.store import Store
 from mailbot.workdays import Calendar
 
 
