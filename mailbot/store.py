@@ -111,8 +111,8 @@ class Store:
         self.cold = ColdStore(data_dir / COLD_DIR)
         self._cases: dict[str, Case] = {}
         self._outbox: dict[str, OutboundMail] = {}
-        self._seen: dict[str, SeenRecord] = {}
-        # Serialised forms, kept so a commit converts only what changed.
+        # Serialised forms, kept so a commit converts only what changed. Dedupe records are
+        # kept only in this form: there are many, and a lookup needs just one.
         self._case_docs: dict[str, dict[str, Any]] = {}
         self._seen_docs: dict[str, dict[str, Any]] = {}
         self._thread: dict[str, str] = {}
@@ -208,9 +208,7 @@ class Store:
             mail = from_dict(OutboundMail, doc)
             self._outbox[mail.message_id] = mail
         for doc in self._db.table("seen").all():
-            record = from_dict(SeenRecord, doc)
-            self._seen[record.key] = record
-            self._seen_docs[record.key] = dict(doc)
+            self._seen_docs[doc["key"]] = dict(doc)
         self._meta = {d["key"]: d["value"] for d in self._db.table("meta").all()}
         self._stats = [dict(d) for d in self._db.table("stats").all()]
         self._counters = {d["key"]: d["value"] for d in self._db.table("counters").all()}
@@ -269,9 +267,9 @@ class Store:
 
     def seen(self, key: str) -> SeenRecord | None:
         with self._lock:
-            record = self._seen.get(key)
-            if record is not None:
-                return record
+            doc = self._seen_docs.get(key)
+            if doc is not None:
+                return from_dict(SeenRecord, doc)
             cold = self.cold.seen(key)
             if cold is None:
                 return None
@@ -286,7 +284,7 @@ class Store:
     def seen_records(self) -> list[SeenRecord]:
         """The dedupe records still in the hot store (the recent ones)."""
         with self._lock:
-            return list(self._seen.values())
+            return [from_dict(SeenRecord, d) for d in self._seen_docs.values()]
 
     def meta(self, key: str) -> str | None:
         with self._lock:
@@ -332,7 +330,6 @@ class Store:
                     self._auto.append((mail.to.lower(), mail.created_at))
                 self._outbox.setdefault(mail.message_id, mail)
             for record in changes.seen:
-                self._seen[record.key] = record
                 self._seen_docs[record.key] = to_dict(record)
             self._meta.update(changes.meta)
             self._stats += changes.stats
@@ -347,8 +344,7 @@ class Store:
         if case is not None:
             for message in case.messages:
                 self._thread.pop(message.message_id, None)
-        for key in [k for k, r in self._seen.items() if r.case_id == case_id]:
-            del self._seen[key]
+        for key in [k for k, d in self._seen_docs.items() if d.get("case_id") == case_id]:
             del self._seen_docs[key]
 
     def update_outbound(self, mail: OutboundMail) -> None:
@@ -443,21 +439,21 @@ class Store:
         with self._lock:
             self.backup(now)
             closed = [c for c in self._cases.values() if c.status == "closed"]
+            cutoff = now - timedelta(days=HOT_SEEN_DAYS)
             old_seen = [
-                r for r in self._seen.values() if r.at < now - timedelta(days=HOT_SEEN_DAYS)
+                d for d in self._seen_docs.values() if datetime.fromisoformat(d["at"]) < cutoff
             ]
             if not closed and not old_seen:
                 return 0
             self.cold.put_cases(closed)
-            self.cold.put_seen([(r.key, r.outcome, r.case_id or "") for r in old_seen])
+            self.cold.put_seen([(d["key"], d["outcome"], d.get("case_id") or "") for d in old_seen])
             for case in closed:
                 del self._cases[case.id]
                 del self._case_docs[case.id]
                 for message in case.messages:
                     self._thread.pop(message.message_id, None)
-            for record in old_seen:
-                del self._seen[record.key]
-                del self._seen_docs[record.key]
+            for doc in old_seen:
+                del self._seen_docs[doc["key"]]
             self._dirty = True
             self.commit()
             return len(closed)
