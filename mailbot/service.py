@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from mailbot.actions import Actions, Handled
 from mailbot.compose import compose
-from mailbot.deadlines import due_notices, next_moment
-from mailbot.digest import people as digest_people
-from mailbot.digest import rows as digest_rows
+from mailbot.duties import TimedDuties
 from mailbot.errors import MailbotError, MailParseError, SmtpError, StoreError
 from mailbot.inbound.item import (
     InboundItem,
@@ -31,20 +29,12 @@ from mailbot.outgoing import build_mails
 from mailbot.parse import parse_message
 from mailbot.procedure import DeliveryFailed, Policy, transition
 from mailbot.render import Renderer
-from mailbot.retention import (
-    attachment_names,
-    inbound_message_ids,
-    purgeable,
-    raw_hashes,
-    stats_row,
-)
 from mailbot.settings import Settings
 from mailbot.store import Changes, SeenRecord, Store
 from mailbot.workdays import Calendar
 
 log = logging.getLogger("mailbot")
 
-DIGEST_WORKING_DAYS = 5
 PROCESSED = "processed"
 QUARANTINE = "quarantine"
 
@@ -54,10 +44,6 @@ class Mailbox(Protocol):
     def sizes(self, uids: Sequence[int]) -> dict[int, int]: ...
     def fetch(self, uids: Sequence[int]) -> list[FetchedMessage]: ...
     def move(self, uids: Sequence[int], folder: str) -> None: ...
-
-
-class Purgeable(Protocol):
-    def delete_message_ids(self, folder: str, message_ids: Iterable[str]) -> int: ...
 
 
 class Sender(Protocol):
@@ -87,8 +73,10 @@ class SendReport:
     unreachable: bool = False
 
 
-class Service:
-    """poll_once and flush_outbox: the edges' work around the pure core."""
+class Service(TimedDuties):
+    """The edges' work around the pure core: taking mail in (poll_once), sending it
+    (flush_outbox); the timed duties (deadlines, digest, report, retention) come from
+    `TimedDuties`."""
 
     def __init__(
         self, settings: Settings, store: Store, renderer: Renderer, calendar: Calendar
@@ -196,117 +184,6 @@ class Service:
             reason=reason,
         )
         return Changes(outbox=outbox, seen=[seen])
-
-    # --- deadlines ------------------------------------------------------------------
-
-    def tick(self, now: datetime) -> int:
-        """Queue every reminder and escalation due at `now`; returns how many mails."""
-        queued = 0
-        for case in self.store.hot_cases():
-            updated, effects = due_notices(case, now, self.calendar)
-            if updated == case:
-                continue
-            changes = self.actions.case_changes(updated, effects, None, now)
-            self.store.apply(changes)
-            queued += len(changes.outbox)
-            log.info("%s: %d deadline notice(s) queued", case.id, len(changes.outbox))
-        self.store.commit()
-        return queued
-
-    def purge(self, now: datetime, mailbox: Purgeable | None, dry_run: bool = False) -> list[str]:
-        """Delete every case past retention: record, kept mail, attachments, IMAP copies; an
-        anonymous statistics row stays. Returns the purged case ids."""
-        cases = purgeable(self.store.purge_candidates(now), now)
-        if dry_run or not cases:
-            return [c.id for c in cases]
-        if mailbox is not None:
-            for case in cases:
-                folder = self.settings.imap.processed_folder
-                mailbox.delete_message_ids(folder, inbound_message_ids(case))
-        kept_elsewhere = self._files_in_use(exclude={c.id for c in cases})
-        self.store.apply(
-            Changes(stats=[stats_row(c) for c in cases], removed=[c.id for c in cases])
-        )
-        self.store.commit()
-        hashes = [h for c in cases for h in raw_hashes(c) if h not in kept_elsewhere]
-        names = [n for c in cases for n in attachment_names(c) if n not in kept_elsewhere]
-        removed = self.store.delete_files(hashes, names)
-        for case in cases:
-            log.info("purged %s (%s, closed %s)", case.id, case.track, case.closed_at)
-        log.info("purge: %d case(s), %d file(s) removed", len(cases), removed)
-        return [c.id for c in cases]
-
-    def daily_purge(self, now: datetime, mailbox: Purgeable | None) -> list[str]:
-        """The daemon's retention run, once a day."""
-        today = now.astimezone(self.calendar.zone).date().isoformat()
-        if self.store.meta("purge") == today:
-            return []
-        purged = self.purge(now, mailbox)
-        self.store.apply(Changes(meta={"purge": today}))
-        self.store.commit()
-        return purged
-
-    def _files_in_use(self, exclude: set[str]) -> set[str]:
-        """Content-addressed files another case still refers to stay."""
-        others = [c for c in self.store.cases() if c.id not in exclude]
-        return {x for c in others for x in (*raw_hashes(c), *attachment_names(c))}
-
-    def digest(self, now: datetime) -> int:
-        """Each working morning, once: every contact person, co-owner and the chair gets the
-        open cases and what falls due within 5 working days. Returns how many mails."""
-        today = now.astimezone(self.calendar.zone).date()
-        if (
-            not self.calendar.is_business_time(now)
-            or self.store.meta("digest") == today.isoformat()
-        ):
-            return 0
-        horizon_day = self.calendar.add_working_days(today, DIGEST_WORKING_DAYS)
-        horizon = self.calendar.end_of_day(horizon_day)
-        cases = self.store.hot_cases()
-        outbox = []
-        for email, view in digest_people(self.settings):
-            found = digest_rows(cases, email, view, horizon, now)
-            if found:
-                context = {"rows": found, "today": today, "horizon": horizon_day}
-                effect = SendMail("digest", email, context=context)
-                outbox += build_mails(effect, None, None, self.settings, self.renderer, now)
-        self.store.apply(Changes(outbox=outbox, meta={"digest": today.isoformat()}))
-        self.store.commit()
-        return len(outbox)
-
-    def yearly_report(self, now: datetime) -> int:
-        """In the second week of January, once: last year's analysis to the co-owners and the
-        committee chair (DESIGN section 1, step 6)."""
-        local = now.astimezone(self.calendar.zone)
-        year = local.year - 1
-        key = f"report:{year}"
-        if not (local.month == 1 and 8 <= local.day <= 14) or self.store.meta(key):
-            return 0
-        if not self.calendar.is_business_time(now):
-            return 0
-        people = [s.email for s in self.settings.co_owners]
-        if self.settings.chair is not None:
-            people.append(self.settings.chair.email)
-        outbox = []
-        for email in dict.fromkeys(people):
-            effect = self.actions.report_mail(year, email, None, now)
-            outbox += build_mails(effect, None, None, self.settings, self.renderer, now)
-        self.store.apply(Changes(outbox=outbox, meta={key: now.isoformat()}))
-        self.store.commit()
-        log.info("yearly analysis %d mailed to %d people", year, len(outbox))
-        return len(outbox)
-
-    def next_daily(self, now: datetime) -> datetime:
-        """When the next digest is due: now (in business time) unless today's went out."""
-        today = now.astimezone(self.calendar.zone).date()
-        if self.store.meta("digest") != today.isoformat():
-            return self.calendar.next_business_moment(now)
-        tomorrow = self.calendar.add_working_days(today, 1)
-        return self.calendar.next_business_moment(self.calendar.start_of_day(tomorrow))
-
-    def next_deadline(self, now: datetime) -> datetime | None:
-        """The next moment a reminder or escalation falls due."""
-        return next_moment(self.store.hot_cases(), now, self.calendar)
 
     # --- outbound -------------------------------------------------------------------
 
