@@ -36,10 +36,6 @@ class Waker:
             self._scheduler.remove_all_jobs()
             self._scheduler.shutdown(wait=False)
 
-    @property
-    def when(self) -> datetime | None:
-        return self._when
-
     def wake_at(self, when: datetime | None, now: datetime) -> None:
         """Make `when` the one pending wake-up; a moment already past fires at once.
 

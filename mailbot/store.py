@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -515,9 +514,6 @@ class Store:
 
     def attachment_path(self, stored_name: str) -> Path:
         return self.data_dir / "attachments" / stored_name[:2] / stored_name
-
-    def iter_raw(self) -> Iterator[Path]:
-        yield from sorted((self.data_dir / "mail").glob("*/*.eml"))
 
     def delete_files(self, raw_hashes: list[str], attachments: list[str]) -> int:
         """Remove kept mail and attachments (after a purge was committed); returns how many."""
