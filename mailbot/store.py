@@ -1,12 +1,15 @@
-"""The case store: TinyDB behind atomic writes, one lock, one owning process, batched commits.
+"""The case store: TinyDB behind atomic writes, one owning process, batched commits.
 
 The hot file holds what the daemon works on — open and recently closed cases, pending mail,
-recent dedupe keys — and is written whole, atomically, once per batch. Closed cases and old
-dedupe keys move to the cold store (`coldstore.py`) so the hot file does not grow with history.
+recent dedupe keys — and is replaced whole, atomically, once per batch; documents keep their
+JSON text between commits (`hotfile.py`), so a commit encodes only what changed. Closed cases
+and old dedupe keys move to the cold store (`coldstore.py`) so the hot file does not grow with
+history. Sent mail is journalled at once (`sentlog.py`) and folded in by the next commit.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import fcntl
 import hashlib
@@ -19,18 +22,18 @@ from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
-from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 
 from mailbot.codec import from_dict, to_dict
 from mailbot.coldstore import ColdStore
 from mailbot.errors import StoreCorruptError, StoreError, StoreLockedError
-from mailbot.fsutil import append_lines, atomic_write, fsync_paths
+from mailbot.fsutil import atomic_write, fsync_paths
+from mailbot.hotfile import assemble, encode
 from mailbot.model import Case, OutboundMail
+from mailbot.sentlog import SentJournal
 
 STORE_FILE = "store.json"
 LOCK_FILE = "mailbot.lock"
-SENT_JOURNAL = "outbox-sent.log"
 COLD_DIR = "archive"
 HOT_SEEN_DAYS = 30  # dedupe keys younger than this stay in the hot file
 BACKUP_DIR = "backups"
@@ -39,8 +42,8 @@ BACKUPS_KEPT = 3
 __all__ = ["STORE_FILE", "Changes", "SeenRecord", "Store"]
 
 
-class AtomicJSONStorage(Storage):
-    """TinyDB storage that replaces the file atomically instead of rewriting it in place."""
+class HotFileStorage(Storage):
+    """TinyDB reads the hot file through this; `Store.commit` writes it (atomically)."""
 
     def __init__(self, path: str) -> None:
         self._path = Path(path)
@@ -58,19 +61,10 @@ class AtomicJSONStorage(Storage):
             raise StoreCorruptError(f"{self._path} is not a valid store file: {exc}") from exc
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-        try:
-            atomic_write(self._path, payload)
-        except OSError as exc:
-            raise StoreError(f"cannot write {self._path}: {exc.strerror}") from exc
+        raise StoreError("the hot file is written only by Store.commit")
 
     def close(self) -> None:
         pass
-
-
-class _Cache(CachingMiddleware):
-    # Writes reach the disk only on commit (flush), never half-way through a batch.
-    WRITE_CACHE_SIZE = 2**62
 
 
 @dataclass(frozen=True)
@@ -104,21 +98,31 @@ class Store:
     def __init__(self, data_dir: Path, *, readonly: bool = False) -> None:
         self.data_dir = data_dir
         self.readonly = readonly
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the in-memory state
+        self._commit_lock = threading.Lock()  # one commit at a time
+        self.journal = SentJournal(data_dir)
         self._lock_fd: int | None = None
         self._db: TinyDB | None = None
         self.cold = ColdStore(data_dir / COLD_DIR)
         self._cases: dict[str, Case] = {}
         self._outbox: dict[str, OutboundMail] = {}
-        # Serialised forms, kept so a commit converts only what changed. Dedupe records are
-        # kept only in this form: there are many, and a lookup needs just one.
-        self._case_docs: dict[str, dict[str, Any]] = {}
+        # JSON texts of the documents, kept so a commit encodes only what changed (the ids in
+        # `_stale`). Dedupe records are kept only as dicts and text: there are many, and a
+        # lookup needs just one.
+        self._case_json: dict[str, str] = {}
+        self._outbox_json: dict[str, str] = {}
+        self._stale: dict[str, set[str]] = {"cases": set(), "outbox": set()}
         self._seen_docs: dict[str, dict[str, Any]] = {}
+        self._seen_json: dict[str, str] = {}
+        self._uncommitted_mail: set[str] = set()  # queued since the last commit: not sendable
         self._thread: dict[str, str] = {}
         self._counters: dict[str, int] = {}
         self._meta: dict[str, str] = {}
         self._stats: list[dict[str, Any]] = []
-        self._auto: list[tuple[str, datetime]] = []  # automatic replies of the last day
+        # Automatic replies of the last day: all their times, and per address (both sorted,
+        # so a count is a bisection, not a scan — the pipeline asks for every mail).
+        self._auto: list[datetime] = []
+        self._auto_to: dict[str, list[datetime]] = {}
         self._dirty = False
         self._removed: set[str] = set()
         self._unsynced: list[Path] = []
@@ -197,28 +201,30 @@ class Store:
         return target
 
     def _load_hot(self) -> None:
-        self._db = TinyDB(str(self.data_dir / STORE_FILE), storage=_Cache(AtomicJSONStorage))
+        self._db = TinyDB(str(self.data_dir / STORE_FILE), storage=HotFileStorage)
         for doc in self._db.table("cases").all():
             case = from_dict(Case, doc)
             self._cases[case.id] = case
-            self._case_docs[case.id] = dict(doc)
+            self._case_json[case.id] = encode(doc)
             self._index_thread(case)
         for doc in self._db.table("outbox").all():
             mail = from_dict(OutboundMail, doc)
             self._outbox[mail.message_id] = mail
+            self._outbox_json[mail.message_id] = encode(doc)
         for doc in self._db.table("seen").all():
             self._seen_docs[doc["key"]] = dict(doc)
+            self._seen_json[doc["key"]] = encode(doc)
         self._meta = {d["key"]: d["value"] for d in self._db.table("meta").all()}
         self._stats = [dict(d) for d in self._db.table("stats").all()]
         self._counters = {d["key"]: d["value"] for d in self._db.table("counters").all()}
-        self._auto = [
-            (d["to"], datetime.fromisoformat(d["at"])) for d in self._db.table("autoreplies").all()
-        ]
+        for doc in self._db.table("autoreplies").all():
+            self._note_auto(doc["to"], datetime.fromisoformat(doc["at"]))
         if not self.readonly or (self.data_dir / COLD_DIR).exists():
             self.cold.load()
         for case_id in [*self._cases, *self.cold.case_ids()]:
             self._count(case_id)
-        self._replay_sent_journal()
+        for message_id, at in self.journal.entries():
+            self._set_sent(message_id, at)
 
     def close(self) -> None:
         with self._lock:
@@ -278,7 +284,8 @@ class Store:
     def auto_replies(self, to: str | None, since: datetime) -> int:
         """Automatic replies queued since `since`, to one address or (None) to anyone."""
         with self._lock:
-            return sum(1 for addr, at in self._auto if at >= since and to in (None, addr))
+            times = self._auto if to is None else self._auto_to.get(to.lower(), [])
+            return len(times) - bisect.bisect_left(times, since)
 
     def seen_records(self) -> list[SeenRecord]:
         """The dedupe records still in the hot store (the recent ones)."""
@@ -299,10 +306,16 @@ class Store:
             return sorted(self._outbox.values(), key=lambda m: (m.created_at, m.message_id))
 
     def pending_outbox(self, now: datetime) -> list[OutboundMail]:
+        """Mail due to be sent. Only committed mail: one sent before its record is on disk
+        could be queued again, under the same Message-ID, after a crash."""
+        with self._lock:
+            fresh = set(self._uncommitted_mail)
         return [
             m
             for m in self.outbox()
-            if m.status == "pending" and (m.next_attempt_at is None or m.next_attempt_at <= now)
+            if m.status == "pending"
+            and (m.next_attempt_at is None or m.next_attempt_at <= now)
+            and m.message_id not in fresh
         ]
 
     def next_case_id(self, prefix: str, year: int) -> str:
@@ -319,17 +332,24 @@ class Store:
         with self._lock:
             for case in changes.cases:
                 self._cases[case.id] = case
-                self._case_docs[case.id] = to_dict(case)
+                self._case_json.setdefault(case.id, "")  # keeps the file in order of arrival
+                self._stale["cases"].add(case.id)
                 self._index_thread(case)
                 self._count(case.id)
             for mail in changes.outbox:
                 if mail.message_id not in self._outbox and (
                     ("Auto-Submitted", "auto-replied") in mail.headers
                 ):
-                    self._auto.append((mail.to.lower(), mail.created_at))
-                self._outbox.setdefault(mail.message_id, mail)
+                    self._note_auto(mail.to.lower(), mail.created_at)
+                if mail.message_id not in self._outbox:
+                    self._outbox[mail.message_id] = mail
+                    self._outbox_json[mail.message_id] = ""
+                    self._uncommitted_mail.add(mail.message_id)
+                    self._stale["outbox"].add(mail.message_id)
             for record in changes.seen:
-                self._seen_docs[record.key] = to_dict(record)
+                doc = to_dict(record)
+                self._seen_docs[record.key] = doc
+                self._seen_json[record.key] = encode(doc)
             self._meta.update(changes.meta)
             self._stats += changes.stats
             for case_id in changes.removed:
@@ -338,98 +358,132 @@ class Store:
 
     def _remove_case(self, case_id: str) -> None:
         case = self._cases.pop(case_id, None) or self.cold.get_case(case_id)
-        self._case_docs.pop(case_id, None)
+        self._case_json.pop(case_id, None)
+        self._stale["cases"].discard(case_id)
         self._removed.add(case_id)
         if case is not None:
             for message in case.messages:
                 self._thread.pop(message.message_id, None)
         for key in [k for k, d in self._seen_docs.items() if d.get("case_id") == case_id]:
             del self._seen_docs[key]
+            del self._seen_json[key]
 
     def update_outbound(self, mail: OutboundMail) -> None:
         self._check_writable()
         with self._lock:
             self._outbox[mail.message_id] = mail
+            self._outbox_json.setdefault(mail.message_id, "")
+            self._stale["outbox"].add(mail.message_id)
             self._dirty = True
 
     def mark_sent(self, message_id: str, at: datetime) -> None:
-        """Record at once (journal + fsync) that the server accepted a mail."""
+        """Record at once (journal + fsync) that the server accepted a mail. Waits for a
+        commit's snapshot, never for its disk writes."""
         self._check_writable()
-        with self._lock:
+        with self.journal.lock:
             try:
-                append_lines(self.data_dir / SENT_JOURNAL, [f"{message_id}\t{at.isoformat()}"])
+                self.journal.append(message_id, at)
             except OSError as exc:
                 raise StoreError(f"cannot record a sent mail: {exc.strerror}") from exc
-            self._set_sent(message_id, at)
+            with self._lock:
+                self._set_sent(message_id, at)
 
     def probe_writable(self) -> None:
         """Fail now, before a mail goes out, if a sent mail could not be recorded."""
         self._check_writable()
         try:
-            append_lines(self.data_dir / SENT_JOURNAL, ["#probe\t"])
+            with self.journal.lock:
+                self.journal.probe()
         except OSError as exc:
-            raise StoreError(
-                f"cannot write {self.data_dir / SENT_JOURNAL}: {exc.strerror}"
-            ) from exc
+            raise StoreError(f"cannot write {self.journal.path}: {exc.strerror}") from exc
 
     def _set_sent(self, message_id: str, at: datetime) -> None:
         mail = self._outbox.get(message_id)
         if mail is not None and mail.status != "sent":
             self._outbox[message_id] = replace(mail, status="sent", sent_at=at)
+            self._stale["outbox"].add(message_id)
             self._dirty = True
 
-    def _replay_sent_journal(self) -> None:
-        path = self.data_dir / SENT_JOURNAL
-        if not path.exists():
-            return
-        for line in path.read_text(errors="replace").splitlines():
-            message_id, _, at = line.partition("\t")
-            with contextlib.suppress(ValueError):
-                self._set_sent(message_id, datetime.fromisoformat(at))
-
     def commit(self) -> None:
-        """Write every change since the last commit to disk atomically."""
+        """Write every change since the last commit to disk atomically. The locks are held
+        only while the snapshot is taken: the sender thread records sent mail meanwhile."""
         self._check_writable()
-        with self._lock:
-            assert self._db is not None
-            if not (self._dirty or self._unsynced or self._removed):
-                return
-            # Kept mail must be durable before any record that refers to it.
-            fsync_paths(self._unsynced)
-            self._unsynced = []
-            if self._removed:
-                self.cold.remove_cases(self._removed)
-            self._write_hot()
+        with self._commit_lock:
+            with self.journal.lock, self._lock:
+                assert self._db is not None
+                if not (self._dirty or self._unsynced or self._removed):
+                    return
+                unsynced, self._unsynced = self._unsynced, []
+                if self._removed:
+                    self.cold.remove_cases(self._removed)
+                    self._removed = set()
+                tables = self._snapshot()
+                queued = set(self._uncommitted_mail)
+                sealed = self.journal.seal()
+                self._dirty = False
+            path = self.data_dir / STORE_FILE
             try:
-                self._db.storage.flush()
-            except BaseException:
-                self._reload()
+                # Kept mail must be durable before any record that refers to it.
+                fsync_paths(unsynced)
+                atomic_write(path, assemble(tables))
+            except BaseException as exc:
+                with self._lock:
+                    self._reload()
+                if isinstance(exc, OSError):
+                    raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
                 raise
-            self._removed = set()
-            self._dirty = False
-            self._truncate_sent_journal()
+            with self._lock:
+                self._uncommitted_mail -= queued
+            self.journal.discard(sealed)
 
-    def _write_hot(self) -> None:
-        """The whole hot state, as TinyDB tables (one file, replaced atomically)."""
-        assert self._db is not None
+    def _snapshot(self) -> dict[str, list[str]]:
+        """The whole hot state as TinyDB tables of JSON texts (one file, replaced atomically)."""
         # Sent mail lives on in its case's timeline; the hot outbox keeps only work.
-        self._outbox = {k: m for k, m in self._outbox.items() if m.status != "sent"}
-        if self._auto:
-            latest = max(at for _, at in self._auto)
-            self._auto = [(to, at) for to, at in self._auto if at > latest - timedelta(days=1)]
-        tables = {
-            "autoreplies": [{"to": to, "at": at.isoformat()} for to, at in self._auto],
-            "cases": list(self._case_docs.values()),
-            "outbox": [to_dict(m) for m in self._outbox.values()],
-            "seen": list(self._seen_docs.values()),
+        for key in [k for k, m in self._outbox.items() if m.status == "sent"]:
+            del self._outbox[key]
+            self._outbox_json.pop(key, None)
+            self._stale["outbox"].discard(key)
+        self._forget_old_auto()
+        self._encode_stale()
+        small = {
+            "autoreplies": [
+                {"to": to, "at": at.isoformat()}
+                for to, times in self._auto_to.items()
+                for at in times
+            ],
             "counters": [{"key": k, "value": v} for k, v in sorted(self._counters.items())],
             "meta": [{"key": k, "value": v} for k, v in sorted(self._meta.items())],
             "stats": self._stats,
         }
-        for name, docs in tables.items():
-            table = self._db.table(name)
-            table.truncate()
-            table.insert_multiple(docs)
+        return {
+            "cases": list(self._case_json.values()),
+            "outbox": list(self._outbox_json.values()),
+            "seen": list(self._seen_json.values()),
+            **{name: [encode(doc) for doc in docs] for name, docs in small.items()},
+        }
+
+    def _note_auto(self, to: str, at: datetime) -> None:
+        bisect.insort(self._auto, at)
+        bisect.insort(self._auto_to.setdefault(to, []), at)
+
+    def _forget_old_auto(self) -> None:
+        if not self._auto:
+            return
+        cutoff = self._auto[-1] - timedelta(days=1)
+        if self._auto[0] > cutoff:
+            return
+        del self._auto[: bisect.bisect_right(self._auto, cutoff)]
+        for to, times in list(self._auto_to.items()):
+            del times[: bisect.bisect_right(times, cutoff)]
+            if not times:
+                del self._auto_to[to]
+
+    def _encode_stale(self) -> None:
+        for case_id in self._stale["cases"]:
+            self._case_json[case_id] = encode(to_dict(self._cases[case_id]))
+        for message_id in self._stale["outbox"]:
+            self._outbox_json[message_id] = encode(to_dict(self._outbox[message_id]))
+        self._stale = {"cases": set(), "outbox": set()}
 
     def archive(self, now: datetime) -> int:
         """Move closed cases and old dedupe keys to the cold store; returns cases moved.
@@ -448,24 +502,21 @@ class Store:
             self.cold.put_seen([(d["key"], d["outcome"], d.get("case_id") or "") for d in old_seen])
             for case in closed:
                 del self._cases[case.id]
-                del self._case_docs[case.id]
+                self._case_json.pop(case.id, None)
+                self._stale["cases"].discard(case.id)
                 for message in case.messages:
                     self._thread.pop(message.message_id, None)
             for doc in old_seen:
                 del self._seen_docs[doc["key"]]
+                del self._seen_json[doc["key"]]
             self._dirty = True
-            self.commit()
-            return len(closed)
+        self.commit()
+        return len(closed)
 
     def _count(self, case_id: str) -> None:
         head, _, seq = case_id.rpartition("-")
         if seq.isdigit():
             self._counters[head + "-"] = max(self._counters.get(head + "-", 0), int(seq))
-
-    def _truncate_sent_journal(self) -> None:
-        path = self.data_dir / SENT_JOURNAL
-        if path.exists() and path.stat().st_size:
-            atomic_write(path, b"")
 
     def _reload(self) -> None:
         """Forget uncommitted changes after a failed commit: the disk is the truth."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import random
@@ -14,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tinydb import TinyDB
 
 from mailbot.errors import StoreCorruptError, StoreError, StoreLockedError
 from mailbot.model import Case, MessageRecord, OutboundMail, Party
@@ -128,6 +130,60 @@ def test_sent_journal_marks_mail_sent_even_without_a_commit(tmp_path: Path) -> N
         store.mark_sent("a@x", NOW)  # crash before the next commit
     with Store.open(tmp_path) as store:
         assert [m.message_id for m in store.pending_outbox(NOW)] == ["b@x"]
+
+
+def test_marks_made_while_a_commit_fails_are_replayed_after_a_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(tmp_path) as store:
+        store.apply(Changes(outbox=[make_mail("a@x"), make_mail("b@x"), make_mail("c@x")]))
+        store.commit()
+        store.mark_sent("a@x", NOW)
+
+        def disk_full(path: Path, data: bytes, *, sync: bool = True) -> None:
+            store.mark_sent("b@x", NOW)  # the sender thread, while the hot file is written
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr("mailbot.store.atomic_write", disk_full)
+        with pytest.raises(StoreError, match="No space left on device"):
+            store.commit()
+        monkeypatch.undo()
+    with Store.open(tmp_path) as store:
+        assert [m.message_id for m in store.pending_outbox(NOW)] == ["c@x"]
+        store.commit()  # the marks are in the hot file now; the sealed journals go
+        assert list(tmp_path.glob("outbox-sent.log.*")) == []
+    with Store.open(tmp_path) as store:
+        assert [m.message_id for m in store.pending_outbox(NOW)] == ["c@x"]
+
+
+def test_mail_queued_since_the_last_commit_is_not_sendable(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        store.apply(Changes(outbox=[make_mail("a@x")]))
+        store.commit()
+        store.apply(Changes(outbox=[make_mail("b@x")]))
+        assert [m.message_id for m in store.pending_outbox(NOW)] == ["a@x"]
+        store.commit()
+        assert [m.message_id for m in store.pending_outbox(NOW)] == ["a@x", "b@x"]
+
+
+def test_the_hot_file_is_a_tinydb_database(tmp_path: Path) -> None:
+    record = SeenRecord("key1", "m@example.org", "ab" * 32, "case", NOW, "KL-2026-0001")
+    with Store.open(tmp_path) as store:
+        store.apply(Changes(cases=[make_case("KL-2026-0001"), make_case("KL-2026-0002")]))
+        store.apply(Changes(outbox=[make_mail("a@x")], seen=[record], meta={"k": "v"}))
+        store.commit()
+        store.apply(Changes(cases=[replace(make_case("KL-2026-0001"), status="closed")]))
+        store.commit()
+    db = TinyDB(tmp_path / STORE_FILE, access_mode="r")
+    cases = db.table("cases").all()
+    assert [(c["id"], c["status"]) for c in cases] == [
+        ("KL-2026-0001", "closed"),
+        ("KL-2026-0002", make_case("KL-2026-0002").status),
+    ]
+    assert [d.doc_id for d in cases] == [1, 2]
+    assert db.table("outbox").all()[0]["message_id"] == "a@x"
+    assert db.table("seen").all()[0]["key"] == "key1"
+    assert db.table("meta").all() == [{"key": "k", "value": "v"}]
 
 
 def test_enqueueing_the_same_message_id_twice_keeps_one(tmp_path: Path) -> None:
