@@ -24,7 +24,7 @@ from mailbot.outgoing import preview
 from mailbot.report import store_figures, write_report
 from mailbot.runner import Daemon
 from mailbot.samples import TEMPLATES, sample_case, sample_effect
-from mailbot.service import SendReport
+from mailbot.sending import SendReport
 from mailbot.settings import Settings
 from mailbot.store import Store
 from mailbot.views import CASE_HEADER, case_json, case_row, format_table, is_overdue, timeline
@@ -173,7 +173,7 @@ def cmd_tick(args: argparse.Namespace, settings: Settings, clock: Clock, out: Te
     with build_app(settings) as app:
         now = clock.now()
         queued = app.service.tick(now) + app.service.digest(now) + app.service.yearly_report(now)
-        sent = app.service.flush_outbox(app.sender(), now)
+        sent = app.service.flush_outbox(app.sender, now)
         waiting = _waiting(app)
     print(f"queued {queued} mail(s); sent {sent.sent}, waiting {waiting}", file=out)
     return _sent_verdict(sent, waiting)

@@ -75,7 +75,15 @@ SECTION_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "batch_size",
             "timeout_seconds",
         ),
-        "smtp": ("host", "port", "security", "username", *_PASSWORD_KEYS, "timeout_seconds"),
+        "smtp": (
+            "host",
+            "port",
+            "security",
+            "username",
+            *_PASSWORD_KEYS,
+            "timeout_seconds",
+            "connections",
+        ),
         "addresses": ("complaints", "committee", "operator"),
         "staff": ("name", "email", "alias", "roles"),
         "committee": ("name", "email", "role"),
@@ -401,6 +409,7 @@ def _smtp(t: _Table) -> SmtpSettings:
         username=username,
         password=_password(t, required=t.has("username")),
         timeout_seconds=t.get("timeout_seconds", _seconds, 30.0),
+        connections=t.get("connections", _integer(1, 8), 2),
     )
 
 

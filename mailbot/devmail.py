@@ -181,6 +181,7 @@ class ReceivedMail:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     raw: bytes
+    peer: str = ""  # the client's host:port, one per SMTP session
 
 
 @dataclass(frozen=True)
@@ -310,5 +311,8 @@ class _Handler:
         raw = envelope.original_content or envelope.content or b""
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
-        mail = ReceivedMail(envelope.mail_from or "", tuple(envelope.rcpt_tos), bytes(raw))
+        host, port = session.peer[:2] if session.peer else ("", 0)
+        mail = ReceivedMail(
+            envelope.mail_from or "", tuple(envelope.rcpt_tos), bytes(raw), f"{host}:{port}"
+        )
         return await asyncio.get_running_loop().run_in_executor(None, self._sink._receive, mail)

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from mailbot.errors import MailbotError
-from mailbot.service import Sender, SendReport, Service
+from mailbot.sending import Sender, SendReport
+from mailbot.service import Service
 
 log = logging.getLogger("mailbot")
 
@@ -47,7 +48,7 @@ class BackgroundFlusher:
         self._thread.join()
         if self.error is not None:
             raise self.error
-        self._flush()
+        self._flush(commit_first=True)
         return self.report
 
     def _run(self) -> None:
@@ -57,14 +58,13 @@ class BackgroundFlusher:
             if self._done.is_set() or self.report.unreachable:
                 return
             try:
-                self._flush()
+                self._flush(commit_first=False)
             except MailbotError as exc:  # reported by finish(), in the main thread
                 self.error = exc
                 return
 
-    def _flush(self) -> None:
-        part = self._service.flush_outbox(self._sender_factory(), self._now)
-        self.report.sent += part.sent
-        self.report.deferred += part.deferred
-        self.report.failed += part.failed
-        self.report.unreachable = self.report.unreachable or part.unreachable
+    def _flush(self, *, commit_first: bool) -> None:
+        part = self._service.flush_outbox(
+            self._sender_factory, self._now, commit_first=commit_first
+        )
+        self.report.add(part)

@@ -15,7 +15,8 @@ from mailbot.errors import MailbotError
 from mailbot.imap import ImapMailbox
 from mailbot.scheduler import Waker
 from mailbot.sdnotify import Notifier
-from mailbot.service import Sender, Service
+from mailbot.sending import Sender
+from mailbot.service import Service
 from mailbot.settings import Settings
 
 log = logging.getLogger("mailbot")
@@ -121,7 +122,7 @@ class Daemon:
         now = self.clock.now()
         if self._smtp_retry_at is not None and now < self._smtp_retry_at:
             return
-        report = self.service.flush_outbox(self.sender_factory(), now, self.stop.is_set)
+        report = self.service.flush_outbox(self.sender_factory, now, self.stop.is_set)
         if report.unreachable:
             delay = self._smtp_backoff.next_delay()
             self._smtp_retry_at = now + timedelta(seconds=delay)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from mailbot.actions import Actions, Handled
-from mailbot.compose import compose
 from mailbot.duties import TimedDuties
-from mailbot.errors import MailbotError, MailParseError, SmtpError, StoreError
+from mailbot.errors import MailbotError, MailParseError, StoreError
 from mailbot.inbound.item import (
     InboundItem,
     PipelineContext,
@@ -22,13 +21,13 @@ from mailbot.model import (
     FetchedMessage,
     InboundMail,
     MessageRecord,
-    OutboundMail,
     SendMail,
 )
 from mailbot.outgoing import build_mails
 from mailbot.parse import parse_message
-from mailbot.procedure import DeliveryFailed, Policy, transition
+from mailbot.procedure import Policy
 from mailbot.render import Renderer
+from mailbot.sending import OutboxSending
 from mailbot.settings import Settings
 from mailbot.store import Changes, SeenRecord, Store
 from mailbot.workdays import Calendar
@@ -46,14 +45,6 @@ class Mailbox(Protocol):
     def move(self, uids: Sequence[int], folder: str) -> None: ...
 
 
-class Sender(Protocol):
-    def open(self) -> None: ...
-    def send(self, sender: str, recipient: str, data: bytes) -> None: ...
-    def close(self) -> None: ...
-    @property
-    def connected(self) -> bool: ...
-
-
 @dataclass
 class PollReport:
     fetched: int = 0
@@ -65,17 +56,9 @@ class PollReport:
     quarantined: int = 0
 
 
-@dataclass
-class SendReport:
-    sent: int = 0
-    deferred: int = 0
-    failed: int = 0
-    unreachable: bool = False
-
-
-class Service(TimedDuties):
-    """The edges' work around the pure core: taking mail in (poll_once), sending it
-    (flush_outbox); the timed duties (deadlines, digest, report, retention) come from
+class Service(TimedDuties, OutboxSending):
+    """The edges' work around the pure core: taking mail in (poll_once); sending comes from
+    `OutboxSending`, the timed duties (deadlines, digest, report, retention) from
     `TimedDuties`."""
 
     def __init__(
@@ -184,98 +167,6 @@ class Service(TimedDuties):
             reason=reason,
         )
         return Changes(outbox=outbox, seen=[seen])
-
-    # --- outbound -------------------------------------------------------------------
-
-    def flush_outbox(
-        self, sender: Sender, now: datetime, should_stop: Callable[[], bool] = lambda: False
-    ) -> SendReport:
-        """Send what is due; a mail counts as sent only once the server accepted it."""
-        report = SendReport()
-        pending = self.store.pending_outbox(now)
-        if not pending:
-            return report
-        # Prove the store writable before anything goes out: a mail sent but not recorded
-        # would be sent again.
-        self.store.commit()
-        self.store.probe_writable()
-        try:
-            sender.open()
-        except SmtpError as exc:
-            log.warning("outbox: %s; %d mail(s) wait for the next try", exc, len(pending))
-            report.unreachable = True
-            return report
-        try:
-            for mail in pending:
-                if should_stop() or not self._send_one(sender, mail, now, report):
-                    break
-        finally:
-            sender.close()
-            self.store.commit()
-        return report
-
-    def _send_one(
-        self, sender: Sender, mail: OutboundMail, now: datetime, report: SendReport
-    ) -> bool:
-        try:
-            data = compose(mail, self.settings.organisation.name, self._load_raw)
-            sender.send(mail.sender, mail.to, data)
-        except SmtpError as exc:
-            self._defer(mail, exc, now, report)
-            return sender.connected
-        self.store.mark_sent(mail.message_id, now)
-        report.sent += 1
-        log.info("sent %s to %s (%s)", mail.message_id, mail.to, mail.case_id or "no case")
-        return True
-
-    def _defer(self, mail: OutboundMail, exc: SmtpError, now: datetime, report: SendReport) -> None:
-        attempts = mail.attempts + 1
-        if exc.permanent:
-            log.error("outbox: %s refused for good: %s", mail.message_id, exc)
-            self.store.update_outbound(
-                replace(mail, status="failed", attempts=attempts, last_error=str(exc))
-            )
-            self._record_refusal(mail, exc, now)
-            report.failed += 1
-            return
-        delay = timedelta(seconds=min(60 * 2 ** (attempts - 1), 3600))
-        log.warning("outbox: %s deferred (%s); next try in %s", mail.message_id, exc, delay)
-        self.store.update_outbound(
-            replace(mail, attempts=attempts, next_attempt_at=now + delay, last_error=str(exc))
-        )
-        report.deferred += 1
-
-    def _record_refusal(self, mail: OutboundMail, exc: SmtpError, now: datetime) -> None:
-        """A mail the server refused for good is recorded on its case; the staff are told,
-        unless the refused mail was itself for staff (no loop of notices about notices)."""
-        case = self.store.get_case(mail.case_id) if mail.case_id else None
-        if case is None:
-            return
-        notice = MessageRecord(
-            f"refused.{mail.message_id}",
-            "in",
-            self.settings.smtp.host,
-            (mail.to,),
-            f"SMTP refused: {mail.subject}",
-            now,
-            str(exc),
-            kind="bounce",
-        )
-        internal = self.settings.staff_member(mail.to) or self.settings.committee_member(mail.to)
-        event = DeliveryFailed(notice, mail.to)
-        updated, effects = transition(case, event, now, self.actions.policy)
-        changes = self.actions.case_changes(updated, [] if internal else effects, notice, now)
-        self.store.apply(changes)
-
-    def _load_raw(self, sha: str) -> bytes:
-        return self.store.raw_path(sha).read_bytes()
-
-    def next_outbox_attempt(self) -> datetime | None:
-        pending = [m for m in self.store.outbox() if m.status == "pending"]
-        times = [m.next_attempt_at for m in pending if m.next_attempt_at is not None]
-        if len(times) < len(pending):
-            return None if not pending else min([*times, pending[0].created_at])
-        return min(times, default=None)
 
 
 def _reason(exc: BaseException) -> str:

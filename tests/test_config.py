@@ -144,6 +144,7 @@ def test_minimal_config_has_the_defaults_of_design_7(tmp_path):
     )
     assert (s.imap.idle, s.imap.poll_seconds, s.imap.batch_size) == (True, 60, 100)
     assert s.imap.timeout_seconds == 30.0
+    assert s.smtp.connections == 2
     assert (s.smtp.port, s.smtp.security, s.smtp.username, s.smtp.password) == (
         587,
         "starttls",
@@ -451,6 +452,8 @@ ERRORS = [
     ("poll 0", {"imap/poll_seconds": 0}, "imap.poll_seconds", "must be at least 1, got 0"),
     ("batch 1001", {"imap/batch_size": 1001}, "imap.batch_size", "must be 1 to 1000, got 1001"),
     ("batch 0", {"imap/batch_size": 0}, "imap.batch_size", "must be 1 to 1000, got 0"),
+    ("connections 0", {"smtp/connections": 0}, "smtp.connections", "must be 1 to 8, got 0"),
+    ("connections 9", {"smtp/connections": 9}, "smtp.connections", "must be 1 to 8, got 9"),
     (
         "timeout 0",
         {"imap/timeout_seconds": 0},

@@ -49,7 +49,7 @@ def run(
             narrator = Narrator(out, clock, AMSTERDAM, _label(system))
             _intro(narrator, system, tmp)
             mailbox = stack.enter_context(app.mailbox())
-            demo = Demo(system, app, mailbox, app.sender(), clock, narrator)
+            demo = Demo(system, app, mailbox, app.sender, clock, narrator)
             play(demo)
             _summary(narrator, demo, time.monotonic() - started)
             if keep_running:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,7 +24,7 @@ from mailbot.demo.office import (
 )
 from mailbot.imap import ImapMailbox
 from mailbot.model import Case
-from mailbot.service import Sender
+from mailbot.sending import Sender
 from mailbot.tags import find_case_tag
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -44,14 +45,14 @@ class Demo:
         system: MailSystem,
         app: App,
         mailbox: ImapMailbox,
-        sender: Sender,
+        senders: Callable[[], Sender],
         clock: FixedClock,
         narrator: Narrator,
     ) -> None:
         self.system = system
         self.app = app
         self.mailbox = mailbox
-        self.sender = sender
+        self.senders = senders
         self.clock = clock
         self.narrator = narrator
         self._seen = 0
@@ -95,7 +96,7 @@ class Demo:
         service.poll_once(self.mailbox, now)
         service.tick(now)
         service.digest(now)
-        sent = service.flush_outbox(self.sender, now)
+        sent = service.flush_outbox(self.senders, now)
         self.app.store.archive(now)
         self._show()
         if sent.unreachable or sent.deferred or sent.failed:  # never a story with mail missing

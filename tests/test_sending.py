@@ -1,0 +1,126 @@
+"""Sending the outbox over several SMTP sessions (real aiosmtpd sink on loopback)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from mailbot.app import App, build_app
+from mailbot.devmail import ReceivedMail, SmtpSink
+from mailbot.errors import StoreError
+from mailbot.model import OutAttachment, OutboundMail
+from mailbot.store import Changes
+from tests.support import make_settings
+
+NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
+PEOPLE = [f"klant{i}@example.org" for i in range(30)]
+
+
+def queue(app: App, per_person: int) -> list[OutboundMail]:
+    mails = [
+        OutboundMail(f"m{k}-{i}@mailbot.example.nl", None, "klachten@example.nl", to, "s", "t", NOW)
+        for k in range(per_person)
+        for i, to in enumerate(PEOPLE)
+    ]
+    app.store.apply(Changes(outbox=mails))
+    app.store.commit()
+    return mails
+
+
+def message_id(mail: ReceivedMail) -> str:
+    for line in mail.raw.split(b"\r\n"):
+        if line.lower().startswith(b"message-id:"):
+            return line.split(b":", 1)[1].strip().strip(b"<>").decode()
+    raise AssertionError("no Message-ID")
+
+
+def app_with(tmp_path: Path, port: int, connections: int) -> App:
+    settings = make_settings(tmp_path, smtp_port=port)
+    return build_app(replace(settings, smtp=replace(settings.smtp, connections=connections)))
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    with SmtpSink() as running:
+        yield running
+
+
+def test_many_mails_go_out_over_several_sessions_each_once_in_order_per_recipient(
+    tmp_path: Path, sink: SmtpSink
+) -> None:
+    with app_with(tmp_path, sink.port, connections=3) as app:
+        mails = queue(app, per_person=4)
+        report = app.service.flush_outbox(app.sender, NOW)
+        assert (report.sent, report.failed, report.deferred) == (120, 0, 0)
+        assert app.store.pending_outbox(NOW) == []
+    received = sink.messages
+    ids = [message_id(m) for m in received]
+    assert sorted(ids) == sorted(m.message_id for m in mails)  # each exactly once
+    assert len({m.peer for m in received}) == 3
+    for person in PEOPLE:
+        theirs = [message_id(m) for m in received if m.rcpt_tos == (person,)]
+        assert theirs == [m.message_id for m in mails if m.to == person]  # in queue order
+
+
+def test_a_few_mails_use_one_session(tmp_path: Path, sink: SmtpSink) -> None:
+    with app_with(tmp_path, sink.port, connections=3) as app:
+        queue(app, per_person=1)
+        assert app.service.flush_outbox(app.sender, NOW).sent == 30
+    assert len({m.peer for m in sink.messages}) == 1
+
+
+def test_mail_queued_but_not_committed_waits(tmp_path: Path, sink: SmtpSink) -> None:
+    with app_with(tmp_path, sink.port, connections=2) as app:
+        mail = OutboundMail(
+            "late@mailbot.example.nl", None, "k@example.nl", PEOPLE[0], "s", "t", NOW
+        )
+        app.store.apply(Changes(outbox=[mail]))
+        assert app.service.flush_outbox(app.sender, NOW, commit_first=False).sent == 0
+        assert sink.messages == []
+        assert app.service.flush_outbox(app.sender, NOW).sent == 1
+
+
+def test_a_store_that_cannot_record_stops_every_session(tmp_path: Path) -> None:
+    journal = tmp_path / "data" / "outbox-sent.log"
+
+    def break_journal_after_ten(_mail: ReceivedMail) -> None:
+        nonlocal accepted
+        accepted += 1
+        if accepted == 10:  # from the next mark of a sent mail on, the journal is unwritable
+            journal.unlink(missing_ok=True)
+            journal.symlink_to(tmp_path / "gone" / "journal.log")
+
+    accepted = 0
+    with SmtpSink(deliver=break_journal_after_ten) as sink:
+        with app_with(tmp_path, sink.port, connections=3) as app:
+            queue(app, per_person=4)
+            with pytest.raises(StoreError, match="cannot record a sent mail"):
+                app.service.flush_outbox(app.sender, NOW)
+        # Each session stops at its next mail: at most one more mail per session went out.
+        assert 10 <= len(sink.messages) <= 10 + 3
+
+
+def test_an_error_in_one_session_stops_the_others(tmp_path: Path, sink: SmtpSink) -> None:
+    with app_with(tmp_path, sink.port, connections=3) as app:
+        missing = OutAttachment("original.eml", "message/rfc822", raw_sha256="ab" * 32)
+        broken = OutboundMail(
+            "broken@mailbot.example.nl",
+            None,
+            "k@example.nl",
+            PEOPLE[0],
+            "s",
+            "t",
+            NOW,
+            attachments=(missing,),
+        )
+        app.store.apply(Changes(outbox=[broken]))
+        queue(app, per_person=4)
+        with pytest.raises(FileNotFoundError):
+            app.service.flush_outbox(app.sender, NOW)
+        sent = len(sink.messages)
+        assert sent < 60  # the other two sessions stopped too, long before their 80 mails
+        assert len(app.store.pending_outbox(NOW)) == 121 - sent
