@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import email
+import random
+import string
 from datetime import UTC, datetime
-from email.policy import default
+from email.policy import compat32, default
 
-from mailbot.compose import compose
+from mailbot.compose import _POLICY, compose
 from mailbot.model import OutboundMail
 
 NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
@@ -42,3 +44,14 @@ def test_an_html_part_is_added_as_alternative() -> None:
     msg = email.message_from_bytes(compose(mail, "Org"), policy=default)
     assert msg.get_content_type() == "multipart/alternative"
     assert msg.get_body(("html",)).get_content().strip() == "<p>tekst</p>"
+
+
+def test_short_ascii_headers_fold_exactly_as_compat32_does() -> None:
+    reference = compat32.clone(linesep="\r\n", max_line_length=78)
+    rng = random.Random(7)
+    alphabet = string.ascii_letters + string.digits + "  \t=?<>@.,;:\"()[]-_'"
+    names = ["Subject", "To", "From", "Message-ID", "In-Reply-To", "References", "Date"]
+    for _ in range(20_000):
+        name = rng.choice(names)
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80 - len(name))))
+        assert _POLICY.fold_binary(name, value) == reference.fold_binary(name, value), value
