@@ -10,6 +10,7 @@ import json
 import os
 import random
 import select
+import shlex
 import shutil
 import signal
 import socket
@@ -387,10 +388,12 @@ def expected_sends(settings: Settings, mails: Sequence[GeneratedMail]) -> int:
 
 def mailbot_command() -> list[str]:
     """The venv's `mailbot` console script, else the same entry point through -c."""
+    wrap = shlex.split(os.environ.get("BENCH_WRAP", ""))  # e.g. "py-spy record -o f.svg --"
     script = Path(sys.executable).parent / "mailbot"
     if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "import sys; from mailbot.cli import main; sys.exit(main())"]
+        return [*wrap, str(script)]
+    entry = "import sys; from mailbot.cli import main; sys.exit(main())"
+    return [*wrap, sys.executable, "-c", entry]
 
 
 @dataclass
