@@ -17,19 +17,23 @@ __all__ = ["assemble", "encode"]
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-def encode(doc: Mapping[str, Any]) -> str:
-    """One document as compact JSON text (UTF-8 kept as is)."""
-    return _ENCODER.encode(doc)
+def encode(doc: Mapping[str, Any]) -> bytes:
+    """One document as compact JSON in UTF-8."""
+    return _ENCODER.encode(doc).encode()
 
 
-def assemble(tables: Mapping[str, Iterable[str]]) -> bytes:
-    """The whole file: each table's documents (JSON texts) under ids 1, 2, ... in order."""
-    parts = []
-    for name, docs in tables.items():
-        body = ",".join(f'"{doc_id}":{doc}' for doc_id, doc in enumerate(docs, 1))
-        parts.append(f"{encode_key(name)}:{{{body}}}")
-    return ("{" + ",".join(parts) + "}").encode()
+def assemble(tables: Mapping[str, Iterable[bytes]]) -> bytes:
+    """The whole file: each table's documents (JSON) under ids 1, 2, ... in their order."""
+    parts = [b"{"]
+    for number, (name, docs) in enumerate(tables.items()):
+        parts.append(b'%s%s:{' % (b"," if number else b"", encode_key(name)))
+        for doc_id, doc in enumerate(docs, 1):
+            parts.append(b'%s"%d":' % (b"," if doc_id > 1 else b"", doc_id))
+            parts.append(doc)
+        parts.append(b"}")
+    parts.append(b"}")
+    return b"".join(parts)
 
 
-def encode_key(name: str) -> str:
-    return json.dumps(name, ensure_ascii=False)
+def encode_key(name: str) -> bytes:
+    return json.dumps(name, ensure_ascii=False).encode()

@@ -109,11 +109,11 @@ class Store:
         # JSON texts of the documents, kept so a commit encodes only what changed (the ids in
         # `_stale`). Dedupe records are kept only as dicts and text: there are many, and a
         # lookup needs just one.
-        self._case_json: dict[str, str] = {}
-        self._outbox_json: dict[str, str] = {}
+        self._case_json: dict[str, bytes] = {}
+        self._outbox_json: dict[str, bytes] = {}
         self._stale: dict[str, set[str]] = {"cases": set(), "outbox": set()}
         self._seen_docs: dict[str, dict[str, Any]] = {}
-        self._seen_json: dict[str, str] = {}
+        self._seen_json: dict[str, bytes] = {}
         self._uncommitted_mail: set[str] = set()  # queued since the last commit: not sendable
         self._thread: dict[str, str] = {}
         self._counters: dict[str, int] = {}
@@ -332,7 +332,7 @@ class Store:
         with self._lock:
             for case in changes.cases:
                 self._cases[case.id] = case
-                self._case_json.setdefault(case.id, "")  # keeps the file in order of arrival
+                self._case_json.setdefault(case.id, b"")  # keeps the file in order of arrival
                 self._stale["cases"].add(case.id)
                 self._index_thread(case)
                 self._count(case.id)
@@ -343,7 +343,7 @@ class Store:
                     self._note_auto(mail.to.lower(), mail.created_at)
                 if mail.message_id not in self._outbox:
                     self._outbox[mail.message_id] = mail
-                    self._outbox_json[mail.message_id] = ""
+                    self._outbox_json[mail.message_id] = b""
                     self._uncommitted_mail.add(mail.message_id)
                     self._stale["outbox"].add(mail.message_id)
             for record in changes.seen:
@@ -372,7 +372,7 @@ class Store:
         self._check_writable()
         with self._lock:
             self._outbox[mail.message_id] = mail
-            self._outbox_json.setdefault(mail.message_id, "")
+            self._outbox_json.setdefault(mail.message_id, b"")
             self._stale["outbox"].add(mail.message_id)
             self._dirty = True
 
@@ -436,7 +436,7 @@ class Store:
                 self._uncommitted_mail -= queued
             self.journal.discard(sealed)
 
-    def _snapshot(self) -> dict[str, list[str]]:
+    def _snapshot(self) -> dict[str, list[bytes]]:
         """The whole hot state as TinyDB tables of JSON texts (one file, replaced atomically)."""
         # Sent mail lives on in its case's timeline; the hot outbox keeps only work.
         for key in [k for k, m in self._outbox.items() if m.status == "sent"]:
