@@ -9,7 +9,7 @@ from typing import Any
 from mailbot.audience import Recipient, recipients
 from mailbot.ical import invitation
 from mailbot.model import Case, MessageRecord, OutAttachment, OutboundMail, SendMail
-from mailbot.render import Renderer
+from mailbot.render import Rendered, Renderer
 from mailbot.settings import Settings
 from mailbot.tags import ensure_tag
 from mailbot.terms import term_text
@@ -150,8 +150,9 @@ def build_mails(
     trigger_id = (
         trigger.message_id if trigger else f"{now.isoformat()} {effect.context.get('deadline')}"
     )
+    render = _RenderOnce(renderer, effect.template)
     return [
-        _build_one(effect, case, trigger, trigger_id, person, settings, renderer, now)
+        _build_one(effect, case, trigger, trigger_id, person, settings, render, now)
         for person in recipients(effect.to, case, settings)
     ]
 
@@ -167,7 +168,29 @@ def preview(
 ) -> OutboundMail:
     """The mail as the first recipient of the effect would get it, in `lang`."""
     people = recipients(effect.to, case, settings) or [Recipient("", effect.to, "address")]
-    return _build_one(effect, case, trigger, "preview", people[0], settings, renderer, now, lang)
+    render = _RenderOnce(renderer, effect.template)
+    return _build_one(effect, case, trigger, "preview", people[0], settings, render, now, lang)
+
+
+class _RenderOnce:
+    """Renders an effect's template once for all recipients who would get the same text:
+    the same language and person-dependent parts, and templates that do not read
+    `recipient` (two contact persons get one rendering of a notification)."""
+
+    def __init__(self, renderer: Renderer, template: str) -> None:
+        self._renderer = renderer
+        self._template = template
+        self._done: list[tuple[tuple[str, dict[str, Any]], Rendered]] = []
+
+    def __call__(self, lang: str, context: dict[str, Any], extras: dict[str, Any]) -> Rendered:
+        if self._renderer.reads(self._template, lang, "recipient"):
+            return self._renderer.render(self._template, lang, context)
+        for key, rendered in self._done:
+            if key == (lang, extras):
+                return rendered
+        rendered = self._renderer.render(self._template, lang, context)
+        self._done.append(((lang, extras), rendered))
+        return rendered
 
 
 def _build_one(
@@ -177,20 +200,21 @@ def _build_one(
     trigger_id: str,
     person: Recipient,
     settings: Settings,
-    renderer: Renderer,
+    render: _RenderOnce,
     now: datetime,
     lang: str | None = None,
 ) -> OutboundMail:
     lang = lang or language_for(person, case, settings)
+    extras = _case_extras(effect, case, person, settings) if case else {}
     context = {
         **base_context(settings, lang),
         "case": case_context(case, settings) if case else None,
         "message": message_context(trigger),
         "recipient": {"name": person.name, "email": person.email, "role": person.role},
-        **(_case_extras(effect, case, person, settings) if case else {}),
+        **extras,
         **effect.context,
     }
-    rendered = renderer.render(effect.template, lang, context)
+    rendered = render(lang, context, extras)
     subject = rendered.subject
     if case is not None:
         subject = ensure_tag(subject, case.id, settings.organisation.case_prefix)

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
+import jinja2.meta
 from babel.dates import format_date, format_datetime
 
 from mailbot.errors import TemplateError
@@ -49,6 +50,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self._reads: dict[tuple[str, str], tuple[Any, bool]] = {}
 
     def render(self, name: str, lang: str, context: dict[str, Any]) -> Rendered:
         if lang not in LANGUAGES:
@@ -60,6 +62,32 @@ class Renderer:
         html = self._render_optional(f"{lang}/{name}.html.j2", lang, context)
         body = str(text_module).strip() + "\n"
         return Rendered(subject=" ".join(subject.split()), text=body, html=html)
+
+    def reads(self, name: str, lang: str, variable: str) -> bool:
+        """Whether the mail's templates (text, and HTML if there is one) use `variable`;
+        True when that cannot be told (a template that includes another)."""
+        return any(
+            self._template_reads(f"{lang}/{name}.{kind}.j2", variable) for kind in ("txt", "html")
+        )
+
+    def _template_reads(self, path: str, variable: str) -> bool:
+        known = self._reads.get((path, variable))
+        if known is not None and known[0]():  # still the same file
+            return known[1]
+        assert self._env.loader is not None
+        try:
+            source, _, uptodate = self._env.loader.get_source(self._env, path)
+        except jinja2.TemplateNotFound:
+            return False  # not cached: an operator may add the file later
+        try:
+            tree = self._env.parse(source)
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"template {path}: {exc}") from exc
+        answer = variable in jinja2.meta.find_undeclared_variables(tree) or any(
+            True for _ in jinja2.meta.find_referenced_templates(tree)
+        )
+        self._reads[(path, variable)] = (uptodate or (lambda: False), answer)
+        return answer
 
     def template_names(self) -> list[tuple[str, str]]:
         """Every (lang, name) for which a text template exists."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,10 +12,10 @@ import pytest
 from mailbot.errors import TemplateError
 from mailbot.model import SendMail
 from mailbot.outgoing import build_mails
-from mailbot.render import Renderer
+from mailbot.render import Rendered, Renderer
 from mailbot.samples import TEMPLATES, sample_case, sample_effect
 
-from support import make_settings
+from support import ANNA, PIETER, make_settings
 
 NOW = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
 
@@ -96,3 +97,70 @@ def test_mail_text_is_never_compiled_as_a_template(tmp_path: Path) -> None:
     )
     assert "{{ 7 * 7 }} {% raw %}" in mail.text
     assert "49" not in mail.text
+
+
+class CountingRenderer(Renderer):
+    """The real renderer, counting how often a template is actually rendered."""
+
+    def __init__(self, override: Path | None = None) -> None:
+        super().__init__(override)
+        self.renders = 0
+
+    def render(self, name: str, lang: str, context: dict) -> Rendered:
+        self.renders += 1
+        return super().render(name, lang, context)
+
+
+def test_two_contact_persons_share_one_rendering_of_a_notification(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    case = sample_case()
+    renderer = CountingRenderer()
+    mails = build_mails(
+        SendMail("new_case", "contact"), case, case.messages[0], settings, renderer, NOW
+    )
+    assert [m.to for m in mails] == [ANNA, PIETER]
+    assert mails[0].text == mails[1].text and mails[0].message_id != mails[1].message_id
+    assert renderer.renders == 1
+
+
+def test_a_template_that_names_its_reader_is_rendered_per_person(tmp_path: Path) -> None:
+    override = tmp_path / "mine"
+    (override / "nl").mkdir(parents=True)
+    (override / "nl" / "new_case.html.j2").write_text("<p>Beste {{ recipient.name }}</p>")
+    settings = make_settings(tmp_path)
+    case = sample_case()
+    renderer = CountingRenderer(override)
+    mails = build_mails(
+        SendMail("new_case", "contact"), case, case.messages[0], settings, renderer, NOW
+    )
+    assert [m.html for m in mails] == ["<p>Beste Anna de Vries</p>", "<p>Beste Pieter Bakker</p>"]
+    assert renderer.renders == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "reads"),
+    [
+        ("{% set subject %}x{% endset %}Hallo", False),
+        ("{% set subject %}x{% endset %}Beste {{ recipient.name }}", True),
+        ("{% set subject %}x{% endset %}{% if recipient.role == 'staff' %}i{% endif %}", True),
+        ("{% set subject %}x{% endset %}{% set recipient = 1 %}{{ recipient }}", False),
+        ("{% set subject %}x{% endset %}{% include 'nl/other.txt.j2' %}", True),  # unsure
+    ],
+)
+def test_reads_tells_whether_a_template_uses_a_variable(
+    tmp_path: Path, text: str, reads: bool
+) -> None:
+    (tmp_path / "nl").mkdir()
+    (tmp_path / "nl" / "status.txt.j2").write_text(text)
+    assert Renderer(tmp_path).reads("status", "nl", "recipient") is reads
+
+
+def test_reads_notices_an_edited_template(tmp_path: Path) -> None:
+    (tmp_path / "nl").mkdir()
+    template = tmp_path / "nl" / "status.txt.j2"
+    template.write_text("{% set subject %}x{% endset %}Hallo")
+    renderer = Renderer(tmp_path)
+    assert renderer.reads("status", "nl", "recipient") is False
+    template.write_text("{% set subject %}x{% endset %}Beste {{ recipient.name }}")
+    os.utime(template, (template.stat().st_atime, template.stat().st_mtime + 5))
+    assert renderer.reads("status", "nl", "recipient") is True
