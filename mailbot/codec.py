@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -41,36 +42,46 @@ def _field_names(kind: type) -> tuple[str, ...] | None:
 
 def from_dict(cls: type[T], data: dict[str, Any]) -> T:
     """Rebuild a dataclass written by `to_dict`; unknown keys are ignored."""
-    hints = _hints(cls)
-    kwargs = {
-        f.name: _convert(hints[f.name], data[f.name])
-        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-        if f.name in data
-    }
-    return cls(**kwargs)
+    return cls(**{name: convert(data[name]) for name, convert in _plan(cls) if name in data})
+
+
+Convert = Callable[[Any], Any]
 
 
 @cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+def _plan(cls: type) -> tuple[tuple[str, Convert], ...]:
+    """Each field's name and the conversion of its JSON value, worked out once per class."""
+    hints = typing.get_type_hints(cls)
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    return tuple((f.name, _converter(hints[f.name])) for f in fields)
 
 
-def _convert(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
+@cache
+def _converter(hint: Any) -> Convert:
+    """The conversion for one type hint; None stays None whatever the hint."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _convert(args[0], value) if len(args) == 1 else value
+        return _converter(args[0]) if len(args) == 1 else _as_is
     if origin is tuple:
         args = typing.get_args(hint)
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_convert(args[0], v) for v in value)
-        return tuple(_convert(a, v) for a, v in zip(args, value, strict=True))
+            item = _converter(args[0])
+            return _nullable(lambda v: tuple(item(x) for x in v))
+        items = tuple(_converter(a) for a in args)
+        return _nullable(lambda v: tuple(c(x) for c, x in zip(items, v, strict=True)))
     if hint is datetime:
-        return datetime.fromisoformat(value)
+        return _nullable(datetime.fromisoformat)
     if hint is date:
-        return date.fromisoformat(value)
+        return _nullable(date.fromisoformat)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return from_dict(hint, value)
+        return _nullable(lambda v: from_dict(hint, v))
+    return _as_is
+
+
+def _as_is(value: Any) -> Any:
     return value
+
+
+def _nullable(convert: Convert) -> Convert:
+    return lambda value: None if value is None else convert(value)

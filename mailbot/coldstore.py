@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from datetime import UTC
 from pathlib import Path
 
@@ -21,14 +22,19 @@ RETENTION = "retention.log"  # case_id \t retention due (ISO) \t on hold (0/1); 
 class ColdStore:
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._ids: dict[str, Path] = {}
+        self._ids: set[str] = set()
         self._seen: dict[str, tuple[str, str]] = {}
         self._threads: dict[str, str] | None = None  # loaded on the first lookup
         self._retention: dict[str, tuple[str, bool]] = {}
 
     def load(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._ids = {p.stem: p for p in self.root.glob("*/*.json")}
+        self._ids = set()
+        for folder in os.scandir(self.root):  # faster than glob; the ids are all it keeps
+            if folder.is_dir(follow_symlinks=False):
+                for entry in os.scandir(folder.path):
+                    if entry.name.endswith(".json") and not entry.name.startswith("."):
+                        self._ids.add(entry.name.removesuffix(".json"))
         self._seen = {}
         for line in read_lines(self.root / SEEN):
             key, _, rest = line.partition("\t")
@@ -46,9 +52,9 @@ class ColdStore:
         return sorted(self._ids)
 
     def get_case(self, case_id: str) -> Case | None:
-        path = self._ids.get(case_id)
-        if path is None:
+        if case_id not in self._ids:
             return None
+        path = self._path(case_id)
         try:
             return from_dict(Case, json.loads(path.read_bytes()))
         except (OSError, ValueError) as exc:
@@ -79,15 +85,18 @@ class ColdStore:
 
     # --- writing (each step idempotent: the hot store removes only after this is durable) --
 
+    def _path(self, case_id: str) -> Path:
+        """A case's file: one folder per prefix and year (`KL-2026/KL-2026-0042.json`)."""
+        return self.root / case_id.rsplit("-", 1)[0] / f"{case_id}.json"
+
     def put_cases(self, cases: list[Case]) -> None:
         folders = set()
         for case in cases:
-            folder = self.root / case.id.rsplit("-", 1)[0]
-            folder.mkdir(exist_ok=True, mode=0o700)
-            path = folder / f"{case.id}.json"
+            path = self._path(case.id)
+            path.parent.mkdir(exist_ok=True, mode=0o700)
             atomic_write(path, json.dumps(to_dict(case), ensure_ascii=False).encode())
-            self._ids[case.id] = path
-            folders.add(folder)
+            self._ids.add(case.id)
+            folders.add(path.parent)
         for folder in folders:
             fsync_dir(folder)
         lines = [f"{m.message_id}\t{c.id}" for c in cases for m in c.messages]
@@ -110,10 +119,10 @@ class ColdStore:
     def remove_cases(self, case_ids: set[str]) -> None:
         """Purge: case files and their index lines go."""
         for case_id in case_ids:
-            path = self._ids.pop(case_id, None)
-            if path is not None:
+            if case_id in self._ids:
+                self._ids.discard(case_id)
                 with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+                    self._path(case_id).unlink()
         self._rewrite(THREADS, lambda line: line.partition("\t")[2] not in case_ids)
         self._rewrite(SEEN, lambda line: line.rsplit("\t", 1)[-1] not in case_ids)
         self._rewrite(RETENTION, lambda line: line.partition("\t")[0] not in case_ids)

@@ -47,8 +47,15 @@ class HotFileStorage(Storage):
 
     def __init__(self, path: str) -> None:
         self._path = Path(path)
+        self._data: dict[str, dict[str, Any]] | None = None
 
     def read(self) -> dict[str, dict[str, Any]] | None:
+        # TinyDB reads once per table: the file is parsed once (nothing writes through here).
+        if self._data is None:
+            self._data = self._read()
+        return self._data
+
+    def _read(self) -> dict[str, dict[str, Any]] | None:
         try:
             text = self._path.read_bytes()
         except FileNotFoundError:
@@ -102,7 +109,7 @@ class Store:
         self._commit_lock = threading.Lock()  # one commit at a time
         self.journal = SentJournal(data_dir)
         self._lock_fd: int | None = None
-        self._db: TinyDB | None = None
+        self._open = False
         self.cold = ColdStore(data_dir / COLD_DIR)
         self._cases: dict[str, Case] = {}
         self._outbox: dict[str, OutboundMail] = {}
@@ -201,23 +208,24 @@ class Store:
         return target
 
     def _load_hot(self) -> None:
-        self._db = TinyDB(str(self.data_dir / STORE_FILE), storage=HotFileStorage)
-        for doc in self._db.table("cases").all():
+        # TinyDB reads the file; the parsed form is let go of once the store has taken it in.
+        db = TinyDB(str(self.data_dir / STORE_FILE), storage=HotFileStorage)
+        for doc in db.table("cases").all():
             case = from_dict(Case, doc)
             self._cases[case.id] = case
             self._case_json[case.id] = encode(doc)
             self._index_thread(case)
-        for doc in self._db.table("outbox").all():
+        for doc in db.table("outbox").all():
             mail = from_dict(OutboundMail, doc)
             self._outbox[mail.message_id] = mail
             self._outbox_json[mail.message_id] = encode(doc)
-        for doc in self._db.table("seen").all():
+        for doc in db.table("seen").all():
             self._seen_docs[doc["key"]] = dict(doc)
             self._seen_json[doc["key"]] = encode(doc)
-        self._meta = {d["key"]: d["value"] for d in self._db.table("meta").all()}
-        self._stats = [dict(d) for d in self._db.table("stats").all()]
-        self._counters = {d["key"]: d["value"] for d in self._db.table("counters").all()}
-        for doc in self._db.table("autoreplies").all():
+        self._meta = {d["key"]: d["value"] for d in db.table("meta").all()}
+        self._stats = [dict(d) for d in db.table("stats").all()]
+        self._counters = {d["key"]: d["value"] for d in db.table("counters").all()}
+        for doc in db.table("autoreplies").all():
             self._note_auto(doc["to"], datetime.fromisoformat(doc["at"]))
         if not self.readonly or (self.data_dir / COLD_DIR).exists():
             self.cold.load()
@@ -225,10 +233,11 @@ class Store:
             self._count(case_id)
         for message_id, at in self.journal.entries():
             self._set_sent(message_id, at)
+        self._open = True
 
     def close(self) -> None:
         with self._lock:
-            self._db = None  # uncommitted changes are dropped on purpose: only commit() writes
+            self._open = False  # uncommitted changes are dropped on purpose: only commit() writes
             if self._lock_fd is not None:
                 os.close(self._lock_fd)
                 self._lock_fd = None
@@ -410,7 +419,7 @@ class Store:
         self._check_writable()
         with self._commit_lock:
             with self.journal.lock, self._lock:
-                assert self._db is not None
+                assert self._open, "the store is closed"
                 if not (self._dirty or self._unsynced or self._removed):
                     return
                 unsynced, self._unsynced = self._unsynced, []
