@@ -42,13 +42,15 @@ class BackgroundFlusher:
         self._kicked.set()
 
     def finish(self) -> SendReport:
-        """Stop the thread, then send whatever is still due; the report of both."""
+        """Stop the thread, then send whatever is still due, including what sending itself
+        queued (the staff told of a refused mail); the report of all of it."""
         self._done.set()
         self._kicked.set()
         self._thread.join()
         if self.error is not None:
             raise self.error
-        self._flush(commit_first=True)
+        while self._flush(commit_first=True) and not self.report.unreachable:
+            pass
         return self.report
 
     def _run(self) -> None:
@@ -63,8 +65,10 @@ class BackgroundFlusher:
                 self.error = exc
                 return
 
-    def _flush(self, *, commit_first: bool) -> None:
+    def _flush(self, *, commit_first: bool) -> int:
+        """One round of sending; returns how many mails it dealt with."""
         part = self._service.flush_outbox(
             self._sender_factory, self._now, commit_first=commit_first
         )
         self.report.add(part)
+        return part.sent + part.deferred + part.failed
