@@ -26,7 +26,7 @@ def assemble(tables: Mapping[str, Iterable[bytes]]) -> bytes:
     """The whole file: each table's documents (JSON) under ids 1, 2, ... in their order."""
     parts = [b"{"]
     for number, (name, docs) in enumerate(tables.items()):
-        parts.append(b'%s%s:{' % (b"," if number else b"", encode_key(name)))
+        parts.append(b"%s%s:{" % (b"," if number else b"", encode_key(name)))
         for doc_id, doc in enumerate(docs, 1):
             parts.append(b'%s"%d":' % (b"," if doc_id > 1 else b"", doc_id))
             parts.append(doc)
