@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from mailbot.fsutil import append_lines, read_lines
+from mailbot.fsutil import append_lines, fsync_dir, read_lines
 
 SENT_JOURNAL = "outbox-sent.log"
 
@@ -30,11 +30,17 @@ class SentJournal:
 
     def append(self, message_id: str, at: datetime) -> None:
         """Record one accepted mail durably (raises OSError)."""
-        append_lines(self.path, [f"{message_id}\t{at.isoformat()}"])
+        self._append(f"{message_id}\t{at.isoformat()}")
 
     def probe(self) -> None:
         """Prove the journal writable before anything is sent (raises OSError)."""
-        append_lines(self.path, ["#probe\t"])
+        self._append("#probe\t")
+
+    def _append(self, line: str) -> None:
+        created = not self.path.exists()
+        append_lines(self.path, [line])
+        if created:  # a new file's name must survive a power loss too, not only its bytes
+            fsync_dir(self._dir)
 
     def seal(self) -> list[Path]:
         """Set the current file aside; returns every sealed file, older ones included."""

@@ -109,8 +109,13 @@ class Store:
         self._commit_lock = threading.Lock()  # one commit at a time
         self.journal = SentJournal(data_dir)
         self._lock_fd: int | None = None
+        self._reset_state()
+
+    def _reset_state(self) -> None:
+        """Everything loaded from disk or changed since; the locks stay (other threads hold
+        them while a failed commit reloads)."""
         self._open = False
-        self.cold = ColdStore(data_dir / COLD_DIR)
+        self.cold = ColdStore(self.data_dir / COLD_DIR)
         self._cases: dict[str, Case] = {}
         self._outbox: dict[str, OutboundMail] = {}
         # JSON texts of the documents, kept so a commit encodes only what changed (the ids in
@@ -122,6 +127,7 @@ class Store:
         self._seen_docs: dict[str, dict[str, Any]] = {}
         self._seen_json: dict[str, bytes] = {}
         self._uncommitted_mail: set[str] = set()  # queued since the last commit: not sendable
+        self._held: set[str] = set()  # refused for good, not yet recorded: not sendable
         self._thread: dict[str, str] = {}
         self._counters: dict[str, int] = {}
         self._meta: dict[str, str] = {}
@@ -318,14 +324,20 @@ class Store:
         """Mail due to be sent. Only committed mail: one sent before its record is on disk
         could be queued again, under the same Message-ID, after a crash."""
         with self._lock:
-            fresh = set(self._uncommitted_mail)
-        return [
-            m
-            for m in self.outbox()
-            if m.status == "pending"
-            and (m.next_attempt_at is None or m.next_attempt_at <= now)
-            and m.message_id not in fresh
-        ]
+            return [
+                m
+                for m in self.outbox()
+                if m.status == "pending"
+                and (m.next_attempt_at is None or m.next_attempt_at <= now)
+                and m.message_id not in self._uncommitted_mail
+                and m.message_id not in self._held
+            ]
+
+    def hold_back(self, message_id: str) -> None:
+        """Keep a mail out of `pending_outbox` until its refusal is recorded (in memory only:
+        after a restart it is tried, and refused, once more)."""
+        with self._lock:
+            self._held.add(message_id)
 
     def next_case_id(self, prefix: str, year: int) -> str:
         """The next free case id of that year; ids are never reused."""
@@ -381,6 +393,7 @@ class Store:
         self._check_writable()
         with self._lock:
             self._outbox[mail.message_id] = mail
+            self._held.discard(mail.message_id)
             self._outbox_json.setdefault(mail.message_id, b"")
             self._stale["outbox"].add(mail.message_id)
             self._dirty = True
@@ -418,26 +431,24 @@ class Store:
         only while the snapshot is taken: the sender thread records sent mail meanwhile."""
         self._check_writable()
         with self._commit_lock:
-            with self.journal.lock, self._lock:
-                assert self._open, "the store is closed"
-                if not (self._dirty or self._unsynced or self._removed):
-                    return
-                unsynced, self._unsynced = self._unsynced, []
-                if self._removed:
-                    self.cold.remove_cases(self._removed)
-                    self._removed = set()
-                tables = self._snapshot()
-                queued = set(self._uncommitted_mail)
-                sealed = self.journal.seal()
-                self._dirty = False
             path = self.data_dir / STORE_FILE
             try:
+                with self.journal.lock, self._lock:
+                    assert self._open, "the store is closed"
+                    if not (self._dirty or self._unsynced or self._removed):
+                        return
+                    unsynced = self._unsynced
+                    if self._removed:
+                        self.cold.remove_cases(self._removed)
+                    tables = self._snapshot()
+                    queued = set(self._uncommitted_mail)
+                    sealed = self.journal.seal()
+                    self._unsynced, self._removed, self._dirty = [], set(), False
                 # Kept mail must be durable before any record that refers to it.
                 fsync_paths(unsynced)
                 atomic_write(path, assemble(tables))
             except BaseException as exc:
-                with self._lock:
-                    self._reload()
+                self._reload()
                 if isinstance(exc, OSError):
                     raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
                 raise
@@ -528,11 +539,12 @@ class Store:
             self._counters[head + "-"] = max(self._counters.get(head + "-", 0), int(seq))
 
     def _reload(self) -> None:
-        """Forget uncommitted changes after a failed commit: the disk is the truth."""
-        lock_fd = self._lock_fd
-        self.__init__(self.data_dir, readonly=self.readonly)  # type: ignore[misc]
-        self._lock_fd = lock_fd
-        self._load()
+        """Forget uncommitted changes after a failed commit: the disk is the truth. Holds
+        the journal and state locks, so no thread sees half-loaded state or marks a mail sent
+        in between."""
+        with self.journal.lock, self._lock:
+            self._reset_state()
+            self._load()
 
     def _check_writable(self) -> None:
         if self.readonly:
@@ -561,15 +573,19 @@ class Store:
         return name
 
     def _save(self, path: Path, data: bytes) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            if path.stat().st_size == len(data):
-                return  # content-addressed: the same bytes are already there
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            atomic_write(path, data, sync=False)
-        except OSError as exc:
-            raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
-        with self._lock:  # a commit on the outbox thread must see it before the record
+            exists = path.stat().st_size == len(data)  # content-addressed: the same bytes
+        except FileNotFoundError:
+            exists = False
+        if not exists:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                atomic_write(path, data, sync=False)
+            except OSError as exc:
+                raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
+        # Synced by the next commit even when it was there: a run that crashed may have
+        # written it without.
+        with self._lock:
             self._unsynced.append(path)
 
     def attachment_path(self, stored_name: str) -> Path:
