@@ -17,7 +17,8 @@ log = logging.getLogger("mailbot")
 
 class BackgroundFlusher:
     """`kick()` after each committed batch; `finish()` sends what is left and returns the
-    combined report. Sending stays exactly-once: the store's lock orders it with commits."""
+    combined report. Both run in the intake thread, which also records on their cases the
+    mails the thread saw refused: only that thread changes cases and commits."""
 
     def __init__(self, service: Service, sender_factory: Callable[[], Sender], now: datetime):
         self._service = service
@@ -26,6 +27,7 @@ class BackgroundFlusher:
         self._kicked = threading.Event()
         self._done = threading.Event()
         self.report = SendReport()
+        self._reported = threading.Lock()
         self.error: MailbotError | None = None
         self._thread = threading.Thread(target=self._run, name="mailbot-outbox", daemon=True)
 
@@ -39,7 +41,14 @@ class BackgroundFlusher:
         self._thread.join()
 
     def kick(self) -> None:
+        self._record_refusals()
         self._kicked.set()
+
+    def _record_refusals(self) -> None:
+        with self._reported:
+            refusals, self.report.refusals = self.report.refusals, []
+        if refusals:
+            self._service.record_refusals(refusals, self._now)
 
     def finish(self) -> SendReport:
         """Stop the thread, then send whatever is still due, including what sending itself
@@ -49,7 +58,8 @@ class BackgroundFlusher:
         self._thread.join()
         if self.error is not None:
             raise self.error
-        while self._flush(commit_first=True) and not self.report.unreachable:
+        self._record_refusals()
+        while self._flush(beside_intake=False) and not self.report.unreachable:
             pass
         return self.report
 
@@ -60,15 +70,16 @@ class BackgroundFlusher:
             if self._done.is_set() or self.report.unreachable:
                 return
             try:
-                self._flush(commit_first=False)
+                self._flush(beside_intake=True)
             except MailbotError as exc:  # reported by finish(), in the main thread
                 self.error = exc
                 return
 
-    def _flush(self, *, commit_first: bool) -> int:
+    def _flush(self, *, beside_intake: bool) -> int:
         """One round of sending; returns how many mails it dealt with."""
         part = self._service.flush_outbox(
-            self._sender_factory, self._now, commit_first=commit_first
+            self._sender_factory, self._now, beside_intake=beside_intake
         )
-        self.report.add(part)
+        with self._reported:
+            self.report.add(part)
         return part.sent + part.deferred + part.failed

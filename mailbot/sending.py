@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
@@ -34,18 +34,28 @@ class Sender(Protocol):
     def connected(self) -> bool: ...
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A mail the server refused for good, still to be recorded on its case."""
+
+    mail: OutboundMail
+    error: SmtpError
+
+
 @dataclass
 class SendReport:
     sent: int = 0
     deferred: int = 0
     failed: int = 0
     unreachable: bool = False
+    refusals: list[Refusal] = field(default_factory=list)  # only beside intake
 
     def add(self, other: SendReport) -> None:
         self.sent += other.sent
         self.deferred += other.deferred
         self.failed += other.failed
         self.unreachable = self.unreachable or other.unreachable
+        self.refusals += other.refusals
 
 
 class OutboxSending:
@@ -61,14 +71,17 @@ class OutboxSending:
         now: datetime,
         should_stop: Callable[[], bool] = lambda: False,
         *,
-        commit_first: bool = True,
+        beside_intake: bool = False,
     ) -> SendReport:
         """Send what is due over up to `smtp.connections` sessions (from `senders`); a mail
-        counts as sent only once the server accepted it. Only committed mail goes out:
-        `commit_first=False` leaves what was queued since the last commit for a later round
-        (a sender beside intake must not commit half a batch)."""
+        counts as sent only once the server accepted it. Only committed mail goes out.
+
+        `beside_intake`: called on a thread of its own while another takes mail in. Then this
+        neither commits (the intake thread does; it would commit half a batch) nor changes a
+        case: refusals come back in `report.refusals` for the intake thread to record with
+        `record_refusals`, so no case is changed by two threads at once."""
         report = SendReport()
-        if commit_first:
+        if not beside_intake:
             self.store.commit()
         pending = self.store.pending_outbox(now)
         if not pending:
@@ -84,10 +97,25 @@ class OutboxSending:
                 should_stop,
                 report,
             )
+            if not beside_intake:
+                self.record_refusals(report.refusals, now)
+                report.refusals = []
         finally:
-            if commit_first:  # else the sent journal and the next commit keep the results
+            if not beside_intake:  # else the sent journal and the next commit keep the results
                 self.store.commit()
         return report
+
+    def record_refusals(self, refusals: list[Refusal], now: datetime) -> None:
+        """Mark refused mail failed and record each refusal on its case (staff told), in the
+        caller's thread: the one that changes cases and commits."""
+        for refusal in refusals:
+            mail = refusal.mail
+            self.store.update_outbound(
+                replace(
+                    mail, status="failed", attempts=mail.attempts + 1, last_error=str(refusal.error)
+                )
+            )
+            self._record_refusal(mail, refusal.error, now)
 
     def _send_lanes(
         self,
@@ -113,14 +141,19 @@ class OutboxSending:
             with merge:
                 report.add(part)
 
-        threads = [
-            threading.Thread(target=run, args=(lane,), name="mailbot-smtp") for lane in lanes[1:]
-        ]
-        for thread in threads:
-            thread.start()
-        run(lanes[0])
-        for thread in threads:
-            thread.join()
+        threads: list[threading.Thread] = []
+        try:
+            for lane in lanes[1:]:
+                thread = threading.Thread(target=run, args=(lane,), name="mailbot-smtp")
+                thread.start()
+                threads.append(thread)
+            run(lanes[0])
+        except BaseException:  # e.g. Ctrl-C: no lane may go on sending unseen
+            halt.set()
+            raise
+        finally:
+            for thread in threads:
+                thread.join()
         if errors:
             raise errors[0]
 
@@ -163,10 +196,8 @@ class OutboxSending:
         attempts = mail.attempts + 1
         if exc.permanent:
             log.error("outbox: %s refused for good: %s", mail.message_id, exc)
-            self.store.update_outbound(
-                replace(mail, status="failed", attempts=attempts, last_error=str(exc))
-            )
-            self._record_refusal(mail, exc, now)
+            self.store.hold_back(mail.message_id)  # never tried again, recorded by the caller
+            report.refusals.append(Refusal(mail, exc))
             report.failed += 1
             return
         delay = timedelta(seconds=min(60 * 2 ** (attempts - 1), 3600))

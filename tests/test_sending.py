@@ -13,8 +13,10 @@ from mailbot.app import App, build_app
 from mailbot.devmail import ReceivedMail, SmtpSink
 from mailbot.errors import StoreError
 from mailbot.model import OutAttachment, OutboundMail
+from mailbot.samples import sample_case
 from mailbot.store import Changes
-from tests.support import make_settings
+
+from support import make_settings
 
 NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 PEOPLE = [f"klant{i}@example.org" for i in range(30)]
@@ -79,7 +81,7 @@ def test_mail_queued_but_not_committed_waits(tmp_path: Path, sink: SmtpSink) -> 
             "late@mailbot.example.nl", None, "k@example.nl", PEOPLE[0], "s", "t", NOW
         )
         app.store.apply(Changes(outbox=[mail]))
-        assert app.service.flush_outbox(app.sender, NOW, commit_first=False).sent == 0
+        assert app.service.flush_outbox(app.sender, NOW, beside_intake=True).sent == 0
         assert sink.messages == []
         assert app.service.flush_outbox(app.sender, NOW).sent == 1
 
@@ -124,3 +126,54 @@ def test_an_error_in_one_session_stops_the_others(tmp_path: Path, sink: SmtpSink
         sent = len(sink.messages)
         assert sent < 60  # the other two sessions stopped too, long before their 80 mails
         assert len(app.store.pending_outbox(NOW)) == 121 - sent
+
+
+def test_refusals_in_several_sessions_are_all_recorded_on_their_case(
+    tmp_path: Path, sink: SmtpSink
+) -> None:
+    case = sample_case()
+    sink.fail_with(550, "5.1.1 no such user", stage="rcpt")
+    with app_with(tmp_path, sink.port, connections=3) as app:
+        mails = [
+            OutboundMail(f"r{i}@mailbot.example.nl", case.id, "k@example.nl", to, "s", "t", NOW)
+            for i, to in enumerate(PEOPLE)
+        ]
+        app.store.apply(Changes(cases=[case], outbox=mails))
+        app.store.commit()
+        report = app.service.flush_outbox(app.sender, NOW)
+        assert (report.sent, report.failed, report.refusals) == (0, 30, [])
+        stored = app.store.get_case(case.id)
+        assert stored is not None
+        bounces = {m.to for m in stored.messages if m.kind == "bounce"}
+        assert bounces == {(to,) for to in PEOPLE}  # none lost to another session
+        assert {
+            m.status
+            for m in app.store.outbox()
+            if m.case_id == case.id and m.message_id in {x.message_id for x in mails}
+        } == {"failed"}
+        assert app.store.pending_outbox(NOW) != []  # the staff are told (in the next round)
+
+
+def test_beside_intake_a_refusal_is_held_back_for_the_intake_thread(
+    tmp_path: Path, sink: SmtpSink
+) -> None:
+    case = sample_case()
+    sink.fail_with(550, "5.1.1 no such user", stage="rcpt")
+    with app_with(tmp_path, sink.port, connections=1) as app:
+        mail = OutboundMail(
+            "r@mailbot.example.nl", case.id, "k@example.nl", PEOPLE[0], "s", "t", NOW
+        )
+        app.store.apply(Changes(cases=[case], outbox=[mail]))
+        app.store.commit()
+        report = app.service.flush_outbox(app.sender, NOW, beside_intake=True)
+        assert [r.mail.message_id for r in report.refusals] == [mail.message_id]
+        stored = app.store.get_case(case.id)
+        assert stored is not None and not [m for m in stored.messages if m.kind == "bounce"]
+        assert app.store.pending_outbox(NOW) == []  # not tried again meanwhile
+        app.service.record_refusals(report.refusals, NOW)
+        stored = app.store.get_case(case.id)
+        assert stored is not None and [m.to for m in stored.messages if m.kind == "bounce"] == [
+            (PEOPLE[0],)
+        ]
+        [failed] = [m for m in app.store.outbox() if m.message_id == mail.message_id]
+        assert (failed.status, failed.attempts) == ("failed", 1)
