@@ -577,16 +577,21 @@ class Store:
             exists = path.stat().st_size == len(data)  # content-addressed: the same bytes
         except FileNotFoundError:
             exists = False
+        durable = [path]  # synced by the next commit, even when it was there already: a run
+        # that crashed may have written it without
         if not exists:
             try:
-                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                atomic_write(path, data, sync=False)
+                try:
+                    atomic_write(path, data, sync=False)
+                except FileNotFoundError:  # the first file of its folder
+                    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                    # and the names of the folder (and of `mail/` itself, the first time)
+                    durable += [path.parent, path.parent.parent]
+                    atomic_write(path, data, sync=False)
             except OSError as exc:
                 raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
-        # Synced by the next commit even when it was there: a run that crashed may have
-        # written it without.
         with self._lock:
-            self._unsynced.append(path)
+            self._unsynced += durable
 
     def attachment_path(self, stored_name: str) -> Path:
         return self.data_dir / "attachments" / stored_name[:2] / stored_name
