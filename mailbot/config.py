@@ -409,7 +409,7 @@ def _smtp(t: _Table) -> SmtpSettings:
         username=username,
         password=_password(t, required=t.has("username")),
         timeout_seconds=t.get("timeout_seconds", _seconds, 30.0),
-        connections=t.get("connections", _integer(1, 8), 2),
+        connections=t.get("connections", _integer(1, 8), 3),
     )
 
 

@@ -84,7 +84,7 @@ class SmtpSettings:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout_seconds: float = 30.0
-    connections: int = 2  # SMTP sessions at once when many mails are due
+    connections: int = 3  # SMTP sessions at once when many mails are due
 
 
 @dataclass(frozen=True)

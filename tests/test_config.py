@@ -144,7 +144,7 @@ def test_minimal_config_has_the_defaults_of_design_7(tmp_path):
     )
     assert (s.imap.idle, s.imap.poll_seconds, s.imap.batch_size) == (True, 60, 100)
     assert s.imap.timeout_seconds == 30.0
-    assert s.smtp.connections == 2
+    assert s.smtp.connections == 3
     assert (s.smtp.port, s.smtp.security, s.smtp.username, s.smtp.password) == (
         587,
         "starttls",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -91,12 +93,15 @@ def test_a_store_that_cannot_record_stops_every_session(tmp_path: Path) -> None:
 
     def break_journal_after_ten(_mail: ReceivedMail) -> None:
         nonlocal accepted
-        accepted += 1
-        if accepted == 10:  # from the next mark of a sent mail on, the journal is unwritable
-            journal.unlink(missing_ok=True)
-            journal.symlink_to(tmp_path / "gone" / "journal.log")
+        with counting:  # the sink delivers on several threads, one per session
+            accepted += 1
+            if accepted == 10:  # from the next mark of a sent mail on, it is unwritable
+                dangling = tmp_path / "dangling"
+                dangling.symlink_to(tmp_path / "gone" / "journal.log")
+                os.replace(dangling, journal)  # at once: other sessions append meanwhile
 
     accepted = 0
+    counting = threading.Lock()
     with SmtpSink(deliver=break_journal_after_ten) as sink:
         with app_with(tmp_path, sink.port, connections=3) as app:
             queue(app, per_person=4)
