@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -25,6 +28,7 @@ from mailbot.model import (
 )
 from mailbot.outgoing import build_mails
 from mailbot.parse import parse_message
+from mailbot.parsepool import Parsed, ParsePool
 from mailbot.procedure import Policy
 from mailbot.render import Renderer
 from mailbot.sending import OutboxSending
@@ -56,6 +60,19 @@ class PollReport:
     quarantined: int = 0
 
 
+PARSE_AHEAD_BATCHES = 3  # batches waiting in the inbox from which a parse worker pays off
+
+
+@dataclass
+class _Batch:
+    """Fetched and kept; `future` the worker's parse, when there is a pool."""
+
+    oversized: list[tuple[int, int]]  # uid, size
+    messages: list[FetchedMessage]
+    shas: list[str]
+    future: Future[list[Parsed]] | None
+
+
 class Service(TimedDuties, OutboxSending):
     """The edges' work around the pure core: taking mail in (poll_once); sending comes from
     `OutboxSending`, the timed duties (deadlines, digest, report, retention) from
@@ -84,27 +101,62 @@ class Service(TimedDuties, OutboxSending):
         report = PollReport()
         uids = mailbox.pending_uids()
         size = self.settings.imap.batch_size
-        for chunk in (uids[i : i + size] for i in range(0, len(uids), size)):
-            if should_stop():
-                break
-            self._poll_batch(mailbox, chunk, now, report)
-            after_batch()
+        chunks = [uids[i : i + size] for i in range(0, len(uids), size)]
+        # A flood is parsed a batch ahead on another core; a few mails are not worth a process.
+        flood = len(chunks) >= PARSE_AHEAD_BATCHES
+        if flood:
+            log.info("%d mails waiting: parsing ahead in a worker process", len(uids))
+        with (ParsePool.start() if flood else None) or contextlib.nullcontext() as pool:
+            for batch in self._batches(mailbox, chunks, now, pool):
+                if should_stop():
+                    break
+                self._poll_batch(mailbox, batch, now, report)
+                after_batch()
         return report
 
-    def _poll_batch(
-        self, mailbox: Mailbox, uids: Sequence[int], now: datetime, report: PollReport
-    ) -> None:
+    def _batches(
+        self,
+        mailbox: Mailbox,
+        chunks: Sequence[Sequence[int]],
+        now: datetime,
+        pool: ParsePool | None,
+    ) -> Iterator[_Batch]:
+        """The batches, fetched and kept; with a pool, each batch after the first is fetched
+        and handed to it before the one before is handled (the first is parsed here, while
+        the worker starts)."""
+        waiting: deque[_Batch] = deque()
+        for number, chunk in enumerate(chunks):
+            waiting.append(self._fetch(mailbox, chunk, pool if number else None))
+            if pool is None or len(waiting) > 1:
+                yield waiting.popleft()
+        yield from waiting
+
+    def _fetch(self, mailbox: Mailbox, uids: Sequence[int], pool: ParsePool | None) -> _Batch:
         limit = self.settings.security.max_message_bytes
         sizes = mailbox.sizes(uids)
-        oversized = [uid for uid in uids if sizes.get(uid, 0) > limit]
+        oversized = [(uid, sizes[uid]) for uid in uids if sizes.get(uid, 0) > limit]
+        too_big = {uid for uid, _ in oversized}
+        wanted = [uid for uid in uids if uid not in too_big]
+        messages = mailbox.fetch(wanted) if wanted else []
+        # Kept before anything else is done with them (parsing included).
+        shas = [self.store.save_raw(m.raw) for m in messages]
+        raws = [m.raw for m in messages]
+        future = pool.submit(raws) if pool is not None and raws else None
+        return _Batch(oversized, messages, shas, future)
+
+    def _poll_batch(
+        self, mailbox: Mailbox, batch: _Batch, now: datetime, report: PollReport
+    ) -> None:
+        limit = self.settings.security.max_message_bytes
         moves: dict[str, list[int]] = {PROCESSED: [], QUARANTINE: []}
-        for uid in oversized:
-            reason = f"message of {sizes[uid]} bytes exceeds max_message_bytes ({limit})"
-            self.store.apply(self._quarantine(f"oversized:{uid}:{sizes[uid]}", None, reason, now))
+        for uid, size in batch.oversized:
+            reason = f"message of {size} bytes exceeds max_message_bytes ({limit})"
+            self.store.apply(self._quarantine(f"oversized:{uid}:{size}", None, reason, now))
             moves[QUARANTINE].append(uid)
-        wanted = [uid for uid in uids if uid not in oversized]
-        for message in mailbox.fetch(wanted) if wanted else []:
-            handled = self.handle(message.raw, now, message.received_at)
+        raws = [m.raw for m in batch.messages]
+        parsed = ParsePool.result(batch.future, raws) if batch.future else [None] * len(raws)
+        for message, sha, mail in zip(batch.messages, batch.shas, parsed, strict=True):
+            handled = self.handle(message.raw, now, message.received_at, parsed=mail, sha=sha)
             self.store.apply(handled.changes)
             moves[handled.folder].append(message.uid)
             report.fetched += 1
@@ -115,17 +167,28 @@ class Service(TimedDuties, OutboxSending):
             mailbox.move(moves[PROCESSED], self.settings.imap.processed_folder)
         if moves[QUARANTINE]:
             mailbox.move(moves[QUARANTINE], self.settings.imap.quarantine_folder)
-        report.quarantined += len(oversized)
+        report.quarantined += len(batch.oversized)
 
-    def handle(self, raw: bytes, now: datetime, received_at: datetime | None = None) -> Handled:
+    def handle(
+        self,
+        raw: bytes,
+        now: datetime,
+        received_at: datetime | None = None,
+        *,
+        parsed: Parsed | None = None,
+        sha: str | None = None,
+    ) -> Handled:
         """What one raw message changes, and the folder it goes to. Store failures propagate
         (the mail stays in the inbox); anything else quarantines this message only.
         `received_at` (the server's arrival time) counts as the moment of receipt, so a term
-        starts when the mail arrived, not when mailbot got round to it."""
-        sha = self.store.save_raw(raw)
+        starts when the mail arrived, not when mailbot got round to it. `parsed` and `sha`:
+        what a parse pool made of it, and where it was kept, when that is done already."""
+        sha = sha or self.store.save_raw(raw)
         received = min(received_at, now) if received_at else now
         try:
-            mail = parse_message(raw)
+            if isinstance(parsed, Exception):
+                raise parsed
+            mail = parsed or parse_message(raw)
             item = InboundItem(mail=mail, raw=raw)
             outcome = run_pipeline(item, PipelineContext(self.settings, self.store, now))
             if isinstance(outcome, Quarantine):

@@ -13,7 +13,7 @@ from typing import Any
 from mailbot.cli import main
 from mailbot.model import Case
 from mailbot.settings import Settings
-from mailbot.store import Store
+from mailbot.store import SeenRecord, Store
 
 from support import make_settings, write_config
 
@@ -50,6 +50,11 @@ class Deployment:
     def cases(self) -> list[Case]:
         with Store.open(self.settings.storage.data_dir, readonly=True) as store:
             return store.cases()
+
+    def seen(self) -> list[SeenRecord]:
+        """The dedupe records of the hot store: what became of each mail."""
+        with Store.open(self.settings.storage.data_dir, readonly=True) as store:
+            return store.seen_records()
 
     def deliver(self, raw: bytes) -> None:
         self.imap.append(raw)

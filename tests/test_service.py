@@ -299,3 +299,23 @@ def test_an_oversized_mail_is_quarantined_before_its_body_is_fetched(
     [alert] = deployment.sent_to("beheer@example.nl")
     assert "max_message_bytes" in alert.get_content()
     assert not list((deployment.settings.storage.data_dir / "mail").glob("*/*.eml"))[1:]
+
+
+# pymap cannot take the 5000-deep mail in
+@pytest.mark.parametrize("imap_server", ["dovecot"], indirect=True)
+def test_a_flood_is_parsed_in_a_worker_with_the_outcome_of_parsing_here(
+    tmp_path: Path, imap_server, smtp_sink, make_mail, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dep = Deployment(tmp_path, imap_server, smtp_sink, extra_imap="batch_size = 2")
+    senders = [f"klant{i}@example.org" for i in range(6)]
+    for n, sender in enumerate(senders):
+        dep.deliver(complaint(make_mail, f"vloed-{n}@example.org", sender=sender))
+    dep.deliver((DATA / "corpus" / "mime_nested_insane_5000.eml").read_bytes())
+    code, out = dep.poll()  # 4 batches: the last three parsed ahead in a worker process
+    assert code == 0
+    assert "7 mails waiting: parsing ahead in a worker process" in capsys.readouterr().err
+    assert "fetched 7: 6 new case(s)" in out and "1 quarantined" in out, out
+    assert sorted(c.complainant.email for c in dep.cases()) == senders
+    assert all(len(dep.sent_to(sender)) == 1 for sender in senders)
+    [seen] = [r for r in dep.seen() if r.outcome == "quarantined"]
+    assert seen.reason == "message nested too deeply to parse"

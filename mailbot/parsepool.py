@@ -1,0 +1,109 @@
+"""Parsing the next batch of mail in a worker process while the intake thread handles this one.
+
+Parsing is the largest part of taking a mail in, and pure (bytes in, `InboundMail` out), so in a
+flood it runs on another core. The worker is started with "spawn": it inherits no lock, socket
+or thread of the daemon, and dies with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import pickle
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from mailbot.errors import MailParseError
+from mailbot.model import InboundMail
+from mailbot.parse import parse_message
+
+log = logging.getLogger("mailbot")
+
+PARENT_CHECK_SECONDS = 0.5
+Parsed = InboundMail | Exception  # the mail, or why it could not be read
+
+__all__ = ["ParsePool", "Parsed", "parse_batch"]
+
+
+def parse_batch(raws: Sequence[bytes]) -> list[Parsed]:
+    """Each mail parsed, or the exception its parsing raised (as the intake would see it)."""
+    results: list[Parsed] = []
+    for raw in raws:
+        try:
+            results.append(parse_message(raw))
+        except MailParseError as exc:
+            results.append(exc)
+        except Exception as exc:  # a bug: this mail is quarantined with the reason
+            results.append(exc if _picklable(exc) else RuntimeError(f"{type(exc).__name__}: {exc}"))
+    return results
+
+
+def _picklable(exc: Exception) -> bool:
+    try:
+        pickle.dumps(exc)
+    except Exception:
+        return False
+    return True
+
+
+def _leave_with_parent(parent: int) -> None:
+    """In the worker: exit once the daemon is gone (killed with -9 it cannot say so, and
+    the worker's own copy of its queue's pipe would keep it waiting for ever)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+class ParsePool:
+    """One worker process. `submit` returns a future; `result` falls back to parsing here when
+    the worker is gone, so a dead worker costs speed, never mail."""
+
+    def __init__(self) -> None:
+        self._executor = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_leave_with_parent,
+            initargs=(os.getpid(),),
+        )
+
+    @classmethod
+    def start(cls) -> ParsePool | None:
+        """A pool, or None where this system allows no worker (e.g. no writable /dev/shm for
+        its queue): then mail is parsed in the intake thread, only slower."""
+        try:
+            return cls()
+        except OSError as exc:
+            log.warning("no parse worker (%s): parsing in the intake thread", exc)
+            return None
+
+    def submit(self, raws: Sequence[bytes]) -> Future[list[Parsed]]:
+        try:
+            return self._executor.submit(parse_batch, list(raws))
+        except (BrokenProcessPool, RuntimeError, OSError):
+            done: Future[list[Parsed]] = Future()
+            done.set_result(parse_batch(raws))
+            return done
+
+    @staticmethod
+    def result(future: Future[list[Parsed]], raws: Sequence[bytes]) -> list[Parsed]:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            return parse_batch(raws)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> ParsePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

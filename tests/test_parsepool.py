@@ -1,0 +1,111 @@
+"""Parsing in a worker process gives what parsing in the intake thread gives."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mailbot.errors import MailParseError
+from mailbot.parse import parse_message
+from mailbot.parsepool import ParsePool, parse_batch
+
+CORPUS = sorted((Path(__file__).parent / "data" / "corpus").glob("*.eml"))
+
+
+def inline(raw: bytes) -> object:
+    try:
+        return parse_message(raw)
+    except MailParseError as exc:
+        return ("error", str(exc))
+
+
+def as_seen(result: object) -> object:
+    return ("error", str(result)) if isinstance(result, Exception) else result
+
+
+def test_a_batch_parses_as_each_mail_does_unreadable_ones_included() -> None:
+    raws = [path.read_bytes() for path in CORPUS] + [b"  \r\n"]
+    results = [as_seen(r) for r in parse_batch(raws)]
+    assert results == [inline(raw) for raw in raws]
+    assert ("error", "empty message") in results
+    assert ("error", "message nested too deeply to parse") in results
+
+
+def test_the_worker_process_parses_as_the_intake_thread_does() -> None:
+    raws = [path.read_bytes() for path in CORPUS[:40]]
+    with ParsePool() as pool:
+        first, second = pool.submit(raws[:20]), pool.submit(raws[20:])
+        results = ParsePool.result(first, raws[:20]) + ParsePool.result(second, raws[20:])
+    assert [as_seen(r) for r in results] == [inline(raw) for raw in raws]
+
+
+def test_a_closed_pool_parses_here_instead() -> None:
+    raws = [CORPUS[0].read_bytes()]
+    pool = ParsePool()
+    pool.close()
+    assert ParsePool.result(pool.submit(raws), raws) == [parse_message(raws[0])]
+
+
+HOLDER = """
+import sys
+from pathlib import Path
+from mailbot.parsepool import ParsePool
+pool = ParsePool()
+raws = [Path(sys.argv[1]).read_bytes()]
+ParsePool.result(pool.submit(raws), raws)
+print("ready", flush=True)
+sys.stdin.read()  # until killed
+"""
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Alive, and not a zombie waiting for an init that does not reap."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_the_worker_leaves_when_its_daemon_is_killed() -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(CORPUS[0])],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "ready\n"
+        workers = children(holder.pid)
+        assert workers  # the parse worker (and multiprocessing's resource tracker)
+    finally:
+        holder.kill()
+        holder.wait()
+    deadline = time.monotonic() + 15
+    while any(running(pid) for pid in workers):
+        assert time.monotonic() < deadline, f"orphaned workers left running: {workers}"
+        time.sleep(0.05)  # polling for the processes' exit, with a deadline
+
+
+def test_without_a_worker_mail_is_parsed_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_semaphores(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", "/dev/shm")
+
+    monkeypatch.setattr("mailbot.parsepool.ProcessPoolExecutor", no_semaphores)
+    assert ParsePool.start() is None
