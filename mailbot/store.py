@@ -430,11 +430,12 @@ class Store:
         """Write every change since the last commit to disk atomically. The locks are held
         only while the snapshot is taken: the sender thread records sent mail meanwhile."""
         self._check_writable()
+        if not self._open:
+            raise StoreError("the store is closed")
         with self._commit_lock:
             path = self.data_dir / STORE_FILE
             try:
                 with self.journal.lock, self._lock:
-                    assert self._open, "the store is closed"
                     if not (self._dirty or self._unsynced or self._removed):
                         return
                     unsynced = self._unsynced
