@@ -73,6 +73,7 @@ class ParsePool:
             initializer=_leave_with_parent,
             initargs=(os.getpid(),),
         )
+        self._warned = False
 
     @classmethod
     def start(cls) -> ParsePool | None:
@@ -87,17 +88,23 @@ class ParsePool:
     def submit(self, raws: Sequence[bytes]) -> Future[list[Parsed]]:
         try:
             return self._executor.submit(parse_batch, list(raws))
-        except (BrokenProcessPool, RuntimeError, OSError):
+        except (BrokenProcessPool, RuntimeError, OSError) as exc:
+            self._lost(exc)
             done: Future[list[Parsed]] = Future()
             done.set_result(parse_batch(raws))
             return done
 
-    @staticmethod
-    def result(future: Future[list[Parsed]], raws: Sequence[bytes]) -> list[Parsed]:
+    def result(self, future: Future[list[Parsed]], raws: Sequence[bytes]) -> list[Parsed]:
         try:
             return future.result()
-        except BrokenProcessPool:
+        except BrokenProcessPool as exc:
+            self._lost(exc)
             return parse_batch(raws)
+
+    def _lost(self, exc: BaseException) -> None:
+        if not self._warned:
+            self._warned = True
+            log.warning("parse worker gone (%s): parsing in the intake thread", exc or "closed")
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

@@ -110,7 +110,7 @@ class Service(TimedDuties, OutboxSending):
             for batch in self._batches(mailbox, chunks, now, pool):
                 if should_stop():
                     break
-                self._poll_batch(mailbox, batch, now, report)
+                self._poll_batch(mailbox, batch, now, report, pool)
                 after_batch()
         return report
 
@@ -145,7 +145,12 @@ class Service(TimedDuties, OutboxSending):
         return _Batch(oversized, messages, shas, future)
 
     def _poll_batch(
-        self, mailbox: Mailbox, batch: _Batch, now: datetime, report: PollReport
+        self,
+        mailbox: Mailbox,
+        batch: _Batch,
+        now: datetime,
+        report: PollReport,
+        pool: ParsePool | None,
     ) -> None:
         limit = self.settings.security.max_message_bytes
         moves: dict[str, list[int]] = {PROCESSED: [], QUARANTINE: []}
@@ -154,7 +159,7 @@ class Service(TimedDuties, OutboxSending):
             self.store.apply(self._quarantine(f"oversized:{uid}:{size}", None, reason, now))
             moves[QUARANTINE].append(uid)
         raws = [m.raw for m in batch.messages]
-        parsed = ParsePool.result(batch.future, raws) if batch.future else [None] * len(raws)
+        parsed = pool.result(batch.future, raws) if pool and batch.future else [None] * len(raws)
         for message, sha, mail in zip(batch.messages, batch.shas, parsed, strict=True):
             handled = self.handle(message.raw, now, message.received_at, parsed=mail, sha=sha)
             self.store.apply(handled.changes)

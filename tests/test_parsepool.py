@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -39,7 +42,7 @@ def test_the_worker_process_parses_as_the_intake_thread_does() -> None:
     raws = [path.read_bytes() for path in CORPUS[:40]]
     with ParsePool() as pool:
         first, second = pool.submit(raws[:20]), pool.submit(raws[20:])
-        results = ParsePool.result(first, raws[:20]) + ParsePool.result(second, raws[20:])
+        results = pool.result(first, raws[:20]) + pool.result(second, raws[20:])
     assert [as_seen(r) for r in results] == [inline(raw) for raw in raws]
 
 
@@ -47,7 +50,7 @@ def test_a_closed_pool_parses_here_instead() -> None:
     raws = [CORPUS[0].read_bytes()]
     pool = ParsePool()
     pool.close()
-    assert ParsePool.result(pool.submit(raws), raws) == [parse_message(raws[0])]
+    assert pool.result(pool.submit(raws), raws) == [parse_message(raws[0])]
 
 
 HOLDER = """
@@ -56,7 +59,7 @@ from pathlib import Path
 from mailbot.parsepool import ParsePool
 pool = ParsePool()
 raws = [Path(sys.argv[1]).read_bytes()]
-ParsePool.result(pool.submit(raws), raws)
+pool.result(pool.submit(raws), raws)
 print("ready", flush=True)
 sys.stdin.read()  # until killed
 """
@@ -109,3 +112,25 @@ def test_without_a_worker_mail_is_parsed_here(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr("mailbot.parsepool.ProcessPoolExecutor", no_semaphores)
     assert ParsePool.start() is None
+
+
+def test_a_worker_that_dies_costs_speed_not_mail(caplog: pytest.LogCaptureFixture) -> None:
+    raws = [path.read_bytes() for path in CORPUS[:30]]
+    logger = logging.getLogger("mailbot")
+    logger.addHandler(caplog.handler)  # the CLI tests stop "mailbot" from propagating
+    try:
+        with ParsePool() as pool:
+            pool.result(pool.submit(raws[:2]), raws[:2])  # the worker is up
+            workers = [
+                pid
+                for pid in children(os.getpid())
+                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            ]
+            assert len(workers) == 1
+            os.kill(workers[0], signal.SIGKILL)
+            results = [pool.result(pool.submit(raws), raws) for _ in range(2)]
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert [[as_seen(r) for r in batch] for batch in results] == [[inline(r) for r in raws]] * 2
+    gone = {id(r) for r in caplog.records if "parse worker gone" in r.getMessage()}
+    assert len(gone) == 1  # said once, however many batches follow
