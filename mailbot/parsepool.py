@@ -11,6 +11,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
 import time
 from collections.abc import Sequence
@@ -59,6 +60,10 @@ def _leave_with_parent(parent: int) -> None:
             time.sleep(PARENT_CHECK_SECONDS)
         os._exit(0)
 
+    # A stop (Ctrl-C, systemctl stop) is the daemon's to handle: it finishes its batch, then
+    # closes the pool, and the worker ends with it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
@@ -74,6 +79,7 @@ class ParsePool:
             initargs=(os.getpid(),),
         )
         self._warned = False
+        self.worker_batches = 0  # batches whose parse came back from the worker
 
     @classmethod
     def start(cls) -> ParsePool | None:
@@ -81,7 +87,7 @@ class ParsePool:
         its queue): then mail is parsed in the intake thread, only slower."""
         try:
             return cls()
-        except OSError as exc:
+        except (OSError, NotImplementedError, ImportError) as exc:
             log.warning("no parse worker (%s): parsing in the intake thread", exc)
             return None
 
@@ -96,10 +102,12 @@ class ParsePool:
 
     def result(self, future: Future[list[Parsed]], raws: Sequence[bytes]) -> list[Parsed]:
         try:
-            return future.result()
-        except BrokenProcessPool as exc:
+            results = future.result()
+        except Exception as exc:  # a lost worker, or a result that did not come back whole
             self._lost(exc)
             return parse_batch(raws)
+        self.worker_batches += 1
+        return results
 
     def _lost(self, exc: BaseException) -> None:
         if not self._warned:

@@ -61,6 +61,7 @@ class PollReport:
 
 
 PARSE_AHEAD_BATCHES = 3  # batches waiting in the inbox from which a parse worker pays off
+PARSE_AHEAD_BYTES = 32 * 2**20  # a bigger batch is fetched only when the one before is done
 
 
 @dataclass
@@ -106,34 +107,52 @@ class Service(TimedDuties, OutboxSending):
         flood = len(chunks) >= PARSE_AHEAD_BATCHES
         if flood:
             log.info("%d mails waiting: parsing ahead in a worker process", len(uids))
+        handled = 0
         with (ParsePool.start() if flood else None) or contextlib.nullcontext() as pool:
-            for batch in self._batches(mailbox, chunks, now, pool):
+            for batch in self._batches(mailbox, chunks, pool, should_stop):
                 if should_stop():
                     break
                 self._poll_batch(mailbox, batch, now, report, pool)
+                del batch  # its mail is not held while the next batch is fetched
+                handled += 1
                 after_batch()
+            if pool is not None:
+                log.info("%d of %d batches parsed in the worker", pool.worker_batches, handled)
         return report
 
     def _batches(
         self,
         mailbox: Mailbox,
         chunks: Sequence[Sequence[int]],
-        now: datetime,
         pool: ParsePool | None,
+        should_stop: Callable[[], bool],
     ) -> Iterator[_Batch]:
-        """The batches, fetched and kept; with a pool, each batch after the first is fetched
-        and handed to it before the one before is handled (the first is parsed here, while
-        the worker starts)."""
+        """The batches, fetched and kept. With a pool, a batch (after the first, parsed here
+        while the worker starts) is fetched and handed to it before the one before is
+        handled; a big one is not (memory: two batches at most). Nothing is fetched after a
+        stop request, and a failed fetch lets what was fetched before it be handled first."""
         waiting: deque[_Batch] = deque()
-        for number, chunk in enumerate(chunks):
-            waiting.append(self._fetch(mailbox, chunk, pool if number else None))
-            if pool is None or len(waiting) > 1:
-                yield waiting.popleft()
-        yield from waiting
+        try:
+            for number, chunk in enumerate(chunks):
+                if should_stop():
+                    break
+                sizes = mailbox.sizes(chunk)
+                if pool is None or sum(sizes.values()) > PARSE_AHEAD_BYTES:
+                    yield from _drain(waiting)
+                    yield self._fetch(mailbox, chunk, sizes, None)
+                    continue
+                waiting.append(self._fetch(mailbox, chunk, sizes, pool if number else None))
+                if len(waiting) > 1:
+                    yield waiting.popleft()
+        except Exception:
+            yield from _drain(waiting)
+            raise
+        yield from _drain(waiting)
 
-    def _fetch(self, mailbox: Mailbox, uids: Sequence[int], pool: ParsePool | None) -> _Batch:
+    def _fetch(
+        self, mailbox: Mailbox, uids: Sequence[int], sizes: dict[int, int], pool: ParsePool | None
+    ) -> _Batch:
         limit = self.settings.security.max_message_bytes
-        sizes = mailbox.sizes(uids)
         oversized = [(uid, sizes[uid]) for uid in uids if sizes.get(uid, 0) > limit]
         too_big = {uid for uid, _ in oversized}
         wanted = [uid for uid in uids if uid not in too_big]
@@ -235,6 +254,11 @@ class Service(TimedDuties, OutboxSending):
             reason=reason,
         )
         return Changes(outbox=outbox, seen=[seen])
+
+
+def _drain(waiting: deque[_Batch]) -> Iterator[_Batch]:
+    while waiting:
+        yield waiting.popleft()
 
 
 def _reason(exc: BaseException) -> str:

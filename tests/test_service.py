@@ -7,15 +7,20 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from e2e import Deployment
+from mailbot.app import build_app
+from mailbot.errors import ImapError
+
+from e2e import AT, Deployment
 from support import ANNA, CLIENT, COMMITTEE, PIETER
 
 DATA = Path(__file__).parent / "data"
+NOW = datetime.fromisoformat(AT)
 
 
 @pytest.fixture
@@ -313,9 +318,68 @@ def test_a_flood_is_parsed_in_a_worker_with_the_outcome_of_parsing_here(
     dep.deliver((DATA / "corpus" / "mime_nested_insane_5000.eml").read_bytes())
     code, out = dep.poll()  # 4 batches: the last three parsed ahead in a worker process
     assert code == 0
-    assert "7 mails waiting: parsing ahead in a worker process" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "7 mails waiting: parsing ahead in a worker process" in err
+    assert "3 of 4 batches parsed in the worker" in err  # the first is parsed here
     assert "fetched 7: 6 new case(s)" in out and "1 quarantined" in out, out
     assert sorted(c.complainant.email for c in dep.cases()) == senders
     assert all(len(dep.sent_to(sender)) == 1 for sender in senders)
     [seen] = [r for r in dep.seen() if r.outcome == "quarantined"]
     assert seen.reason == "message nested too deeply to parse"
+
+
+class CountingMailbox:
+    """The real IMAP mailbox, its fetches counted; `fail_at` makes that fetch fail, as a
+    server error on one batch would."""
+
+    def __init__(self, mailbox, fail_at: int | None = None) -> None:
+        self._mailbox = mailbox
+        self.fetches = 0
+        self.fail_at = fail_at
+
+    def fetch(self, uids):
+        self.fetches += 1
+        if self.fetches == self.fail_at:
+            raise ImapError("FETCH failed: [SERVERBUG] Internal error")
+        return self._mailbox.fetch(uids)
+
+    def __getattr__(self, name: str):
+        return getattr(self._mailbox, name)
+
+
+def flood(dep: Deployment, make_mail, count: int) -> list[str]:
+    senders = [f"klant{i}@example.org" for i in range(count)]
+    for n, sender in enumerate(senders):
+        dep.deliver(complaint(make_mail, f"vloed-{n}@example.org", sender=sender))
+    return senders
+
+
+def test_a_failed_fetch_ahead_lets_the_batch_before_it_be_handled(
+    tmp_path: Path, imap_server, smtp_sink, make_mail
+) -> None:
+    dep = Deployment(tmp_path, imap_server, smtp_sink, extra_imap="batch_size = 2")
+    senders = flood(dep, make_mail, 7)
+    with build_app(dep.settings) as app, app.mailbox() as real:
+        mailbox = CountingMailbox(real, fail_at=3)  # batch 3, fetched while 2 waits
+        with pytest.raises(ImapError):
+            app.service.poll_once(mailbox, NOW)
+    assert len(dep.imap.messages("Processed")) == 4  # batches 1 and 2, committed and moved
+    code, out = dep.poll()  # the server is well again: the rest, once each
+    assert code == 0 and "fetched 3: 3 new case(s)" in out, out
+    assert sorted(c.complainant.email for c in dep.cases()) == senders
+    assert all(len(dep.sent_to(sender)) == 1 for sender in senders)
+
+
+def test_a_stop_during_a_flood_fetches_nothing_more(
+    tmp_path: Path, imap_server, smtp_sink, make_mail
+) -> None:
+    dep = Deployment(tmp_path, imap_server, smtp_sink, extra_imap="batch_size = 2")
+    flood(dep, make_mail, 7)
+    stop = threading.Event()
+    with build_app(dep.settings) as app, app.mailbox() as real:
+        mailbox = CountingMailbox(real)
+        report = app.service.poll_once(mailbox, NOW, stop.is_set, after_batch=stop.set)
+    assert report.fetched == 2  # the batch in hand, and then it stopped
+    assert mailbox.fetches == 2  # the one fetched ahead before the stop, and no more
+    assert len(dep.imap.messages("Processed")) == 2
+    assert len(dep.imap.messages("INBOX")) == 5
