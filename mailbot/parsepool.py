@@ -68,8 +68,8 @@ def _leave_with_parent(parent: int) -> None:
 
 
 class ParsePool:
-    """One worker process. `submit` returns a future; `result` falls back to parsing here when
-    the worker is gone, so a dead worker costs speed, never mail."""
+    """One worker process. `submit` returns a future (None once the worker is gone); `result`
+    falls back to parsing here too, so a dead worker costs speed, never mail."""
 
     def __init__(self) -> None:
         self._executor = ProcessPoolExecutor(
@@ -91,16 +91,19 @@ class ParsePool:
             log.warning("no parse worker (%s): parsing in the intake thread", exc)
             return None
 
-    def submit(self, raws: Sequence[bytes]) -> Future[list[Parsed]]:
+    def submit(self, raws: Sequence[bytes]) -> Future[list[Parsed]] | None:
+        """The worker's parse of `raws` to come; None when there is no worker any more (the
+        intake thread then parses them itself)."""
         try:
             return self._executor.submit(parse_batch, list(raws))
         except (BrokenProcessPool, RuntimeError, OSError) as exc:
             self._lost(exc)
-            done: Future[list[Parsed]] = Future()
-            done.set_result(parse_batch(raws))
-            return done
+            return None
 
-    def result(self, future: Future[list[Parsed]], raws: Sequence[bytes]) -> list[Parsed]:
+    def result(self, future: Future[list[Parsed]] | None, raws: Sequence[bytes]) -> list[Parsed]:
+        """What `submit` promised for `raws`; parsed here when the worker could not."""
+        if future is None:
+            return parse_batch(raws)
         try:
             results = future.result()
         except Exception as exc:  # a lost worker, or a result that did not come back whole

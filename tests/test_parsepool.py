@@ -134,3 +134,4 @@ def test_a_worker_that_dies_costs_speed_not_mail(caplog: pytest.LogCaptureFixtur
     assert [[as_seen(r) for r in batch] for batch in results] == [[inline(r) for r in raws]] * 2
     gone = {id(r) for r in caplog.records if "parse worker gone" in r.getMessage()}
     assert len(gone) == 1  # said once, however many batches follow
+    assert pool.worker_batches == 1  # only the batch before the kill came from the worker
