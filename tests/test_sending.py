@@ -14,7 +14,7 @@ import pytest
 from mailbot.app import App, build_app
 from mailbot.devmail import ReceivedMail, SmtpSink
 from mailbot.errors import StoreError
-from mailbot.model import OutAttachment, OutboundMail
+from mailbot.model import Case, OutAttachment, OutboundMail
 from mailbot.samples import sample_case
 from mailbot.store import Changes
 
@@ -133,24 +133,34 @@ def test_an_error_in_one_session_stops_the_others(tmp_path: Path, sink: SmtpSink
         assert len(app.store.pending_outbox(NOW)) == 121 - sent
 
 
+def queue_for_case(app: App, case: Case, people: list[str]) -> list[OutboundMail]:
+    """The case and one mail of it to each person, committed."""
+    mails = [
+        OutboundMail(f"r{i}@mailbot.example.nl", case.id, "k@example.nl", to, "s", "t", NOW)
+        for i, to in enumerate(people)
+    ]
+    app.store.apply(Changes(cases=[case], outbox=mails))
+    app.store.commit()
+    return mails
+
+
+def bounces(app: App, case_id: str) -> list[tuple[str, ...]]:
+    """To whom the case's recorded refusals were addressed."""
+    stored = app.store.get_case(case_id)
+    assert stored is not None
+    return [m.to for m in stored.messages if m.kind == "bounce"]
+
+
 def test_refusals_in_several_sessions_are_all_recorded_on_their_case(
     tmp_path: Path, sink: SmtpSink
 ) -> None:
     case = sample_case()
     sink.fail_with(550, "5.1.1 no such user", stage="rcpt")
     with app_with(tmp_path, sink.port, connections=3) as app:
-        mails = [
-            OutboundMail(f"r{i}@mailbot.example.nl", case.id, "k@example.nl", to, "s", "t", NOW)
-            for i, to in enumerate(PEOPLE)
-        ]
-        app.store.apply(Changes(cases=[case], outbox=mails))
-        app.store.commit()
+        mails = queue_for_case(app, case, PEOPLE)
         report = app.service.flush_outbox(app.sender, NOW)
         assert (report.sent, report.failed, report.refusals) == (0, 30, [])
-        stored = app.store.get_case(case.id)
-        assert stored is not None
-        bounces = {m.to for m in stored.messages if m.kind == "bounce"}
-        assert bounces == {(to,) for to in PEOPLE}  # none lost to another session
+        assert set(bounces(app, case.id)) == {(to,) for to in PEOPLE}  # none lost
         assert {
             m.status
             for m in app.store.outbox()
@@ -165,20 +175,12 @@ def test_beside_intake_a_refusal_is_held_back_for_the_intake_thread(
     case = sample_case()
     sink.fail_with(550, "5.1.1 no such user", stage="rcpt")
     with app_with(tmp_path, sink.port, connections=1) as app:
-        mail = OutboundMail(
-            "r@mailbot.example.nl", case.id, "k@example.nl", PEOPLE[0], "s", "t", NOW
-        )
-        app.store.apply(Changes(cases=[case], outbox=[mail]))
-        app.store.commit()
+        [mail] = queue_for_case(app, case, PEOPLE[:1])
         report = app.service.flush_outbox(app.sender, NOW, beside_intake=True)
         assert [r.mail.message_id for r in report.refusals] == [mail.message_id]
-        stored = app.store.get_case(case.id)
-        assert stored is not None and not [m for m in stored.messages if m.kind == "bounce"]
+        assert bounces(app, case.id) == []
         assert app.store.pending_outbox(NOW) == []  # not tried again meanwhile
         app.service.record_refusals(report.refusals, NOW)
-        stored = app.store.get_case(case.id)
-        assert stored is not None and [m.to for m in stored.messages if m.kind == "bounce"] == [
-            (PEOPLE[0],)
-        ]
+        assert bounces(app, case.id) == [(PEOPLE[0],)]
         [failed] = [m for m in app.store.outbox() if m.message_id == mail.message_id]
         assert (failed.status, failed.attempts) == ("failed", 1)
