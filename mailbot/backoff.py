@@ -14,6 +14,10 @@ class Backoff:
         self.factor = factor
         self._next = initial
 
+    def delay_for(self, attempt: int) -> float:
+        """The delay after the `attempt`-th failure (1 = the first), without keeping count."""
+        return min(self.initial * self.factor ** (attempt - 1), self.maximum)
+
     def next_delay(self) -> float:
         """The delay to wait now; the following call returns a longer one."""
         delay = self._next

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
+from mailbot.backoff import Backoff
 from mailbot.compose import compose
 from mailbot.errors import SmtpError
 from mailbot.lanes import split_lanes
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from mailbot.store import Store
 
 log = logging.getLogger("mailbot")
+
+RETRY = Backoff(initial=60, maximum=3600)  # a deferred mail: 1 min, 2, 4, ... at most 1 h
 
 __all__ = ["OutboxSending", "SendReport", "Sender"]
 
@@ -193,14 +196,14 @@ class OutboxSending:
         return True
 
     def _defer(self, mail: OutboundMail, exc: SmtpError, now: datetime, report: SendReport) -> None:
-        attempts = mail.attempts + 1
         if exc.permanent:
             log.error("outbox: %s refused for good: %s", mail.message_id, exc)
             self.store.hold_back(mail.message_id)  # never tried again, recorded by the caller
             report.refusals.append(Refusal(mail, exc))
             report.failed += 1
             return
-        delay = timedelta(seconds=min(60 * 2 ** (attempts - 1), 3600))
+        attempts = mail.attempts + 1
+        delay = timedelta(seconds=RETRY.delay_for(attempts))
         log.warning("outbox: %s deferred (%s); next try in %s", mail.message_id, exc, delay)
         self.store.update_outbound(
             replace(mail, attempts=attempts, next_attempt_at=now + delay, last_error=str(exc))

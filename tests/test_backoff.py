@@ -40,3 +40,12 @@ def test_reset_starts_again():
 def test_rejects_nonsense(kwargs):
     with pytest.raises(ValueError):
         Backoff(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("attempt", "seconds"), [(1, 60), (2, 120), (6, 1920), (7, 3600), (20, 3600)]
+)
+def test_delay_for_an_attempt_needs_no_count(attempt, seconds):
+    retry = Backoff(initial=60, maximum=3600)
+    assert retry.delay_for(attempt) == seconds
+    assert retry.next_delay() == 60  # asking did not move it on
