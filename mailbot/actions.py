@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from mailbot.autoreply import failed_recipients
 from mailbot.commands import Command, spec_for
-from mailbot.dsn import failed_recipients
 from mailbot.errors import ProcedureError
 from mailbot.inbound.item import (
     AddToCase,

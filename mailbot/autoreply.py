@@ -66,8 +66,19 @@ _ORIGINAL_ID = re.compile(
 )
 # A copy of the bounced mail quoted in the text of a bounce without MIME (qmail, Exim).
 _QUOTED_ID = re.compile(r"^message-id[ \t]*:[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+# qmail's bounce format (also Yahoo's): each failed recipient on a line "<address>:".
+_QMAIL_START = re.compile(r"^<[^<>\s]+@[^<>\s]+>:[ \t]*$", re.MULTILINE)
+_QMAIL_RECIPIENT = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:[ \t]*$", re.MULTILINE)
+_QMAIL_COPY = re.compile(r"^--- Below this line is a copy of the message", re.MULTILINE)
 _DSN_FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
 _OWN_HEADER = "X-Mailbot-Case"
+# One mailbox address as a report may name it: a dot-atom local part (RFC 5322, UTF-8
+# allowed as RFC 6531 does) without "#", which mailbot's subjects would read as a command,
+# and a domain of labels (a U-label or LDH) or localhost. Anything else is not used.
+_ADDRESS = re.compile(
+    r"(?![.])[\w!$%&'*+/=?^`{|}~.-]{1,64}(?<![.])@"
+    r"(?:(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W_\d][\w-]{0,62}|localhost)"
+)
 
 
 def no_reply_reason(
@@ -172,7 +183,23 @@ def delivery_reports(mail: InboundMail) -> tuple[DeliveryReport, ...]:
             for address in re.split(r"[\s,]+", value):
                 if "@" in address:
                     reports.append(DeliveryReport(_address(address), "failed"))
+    if not reports and _report_type(mail) == "delivery-status":
+        # A report whose parts could not be split: its blocks are in the text.
+        reports = [r for r in _dsn_blocks(mail.text) if r.action]
+    if not reports and _QMAIL_START.search(mail.text):
+        # qmail and Yahoo: "<address>:" lines above the copy of the mail.
+        text = _QMAIL_COPY.split(mail.text, maxsplit=1)[0]
+        for address in _QMAIL_RECIPIENT.findall(text):
+            reports.append(DeliveryReport(_address(address), "failed"))
     return tuple(reports)
+
+
+def failed_recipients(mail: InboundMail) -> tuple[str, ...]:
+    """The addresses a bounce reports as failed, in report order, each once. Only a field
+    that parses as one address counts: the rest of a report is the sender's free text
+    (a forged DSN can put a case tag or a `#command` where the address belongs)."""
+    found = (r.recipient for r in delivery_reports(mail) if r.action == "failed")
+    return tuple(dict.fromkeys(address for address in found if address))
 
 
 def dsn_actions(mail: InboundMail) -> tuple[str, ...]:
@@ -436,10 +463,14 @@ def _dsn_blocks(text: str) -> list[DeliveryReport]:
 
 
 def _address(value: str) -> str:
-    """ "rfc822; <a@example.org>" -> "a@example.org" """
+    """ "rfc822; <a@example.org>" -> "a@example.org"; "" when what stands there is not one
+    address."""
     _, semicolon, rest = value.partition(";")
-    address = (rest if semicolon else value).strip().strip("<>").strip()
-    return clean_header_value(address, 320).lower()
+    address = (rest if semicolon else value).strip()
+    if address.startswith("<") and address.endswith(">"):
+        address = address[1:-1].strip()
+    address = clean_header_value(address, 320).lower()
+    return address if _ADDRESS.fullmatch(address) and ".." not in address else ""
 
 
 def _attached_ids(content_type: str, payload: bytes) -> tuple[str, ...]:
