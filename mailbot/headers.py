@@ -79,38 +79,40 @@ def _peel(match: re.Match[str]) -> str:
 
 def strip_comments(value: str) -> str:
     """The value without its RFC 5322 comments (nested ones too): each becomes a space.
-    Quoted strings and `<...>` are kept as they are, so a "(" inside them is no comment."""
+    Quoted strings and `<...>` are kept as they are, so a "(" inside them is no comment.
+
+    A quoted string inside a comment is kept whole too, although RFC 5322 reads `"` there
+    as plain text: servers write addresses into comments as given (`(domain of
+    "x) dmarc=pass (y"@evil.example ...)`), and a `)` inside such a quoted local part must
+    not end the comment. An unterminated quote or comment runs to the end of the value.
+    """
     out: list[str] = []
     depth = 0
     quoted = angled = escaped = False
     for char in value:
+        keep = not depth
         if escaped:
             escaped = False
-            if not depth:
-                out.append(char)
-            continue
-        if char == "\\" and (quoted or depth):
+        elif char == "\\" and (quoted or depth):
             escaped = True
-            if not depth:
-                out.append(char)
-            continue
-        if depth:
+        elif quoted:
+            quoted = char != '"'
+        elif char == '"' and not angled:
+            quoted = True
+        elif depth:
             depth += {"(": 1, ")": -1}.get(char, 0)
             if not depth:
                 out.append(" ")
             continue
-        if quoted:
-            quoted = char != '"'
         elif angled:
             angled = char != ">"
-        elif char == '"':
-            quoted = True
         elif char == "<":
             angled = True
         elif char == "(":
             depth = 1
             continue
-        out.append(char)
+        if keep:
+            out.append(char)
     return "".join(out)
 
 

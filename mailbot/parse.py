@@ -15,12 +15,15 @@ from email.generator import BytesGenerator
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
+from email.policy import default as default_policy
+from email.utils import getaddresses
 
 import html2text
 import mailparser
 from mailparser.exceptions import MailParserRecursionError
 from mailparser.utils import get_addresses
 
+from mailbot.authresults import AMBIGUOUS_FROM
 from mailbot.errors import MailParseError
 from mailbot.headers import (
     FALLBACK_CHARSETS,
@@ -209,7 +212,36 @@ def _sender(message: Message, defects: list[str]) -> tuple[str, str]:
     if not _usable_address(address):
         defects.append("From address unusable")
         address = ""
+    doubt = _sender_doubt(_raw_text_values(message, "from"), [a for _, a in found])
+    if doubt:
+        defects.append(f"{AMBIGUOUS_FROM}: {doubt}")
     return clean_header_value(display), address
+
+
+def _sender_doubt(values: list[str], found: list[str]) -> str | None:
+    """Why the From header may name another sender than the one mailbot reads, or None.
+    mail-parser and the stdlib's two address parsers must each find the same one address:
+    `attacker@evil.example <bram@example.org>` is Bram to one, the attacker to another."""
+    if len(values) != 1:
+        return f"{len(values)} From headers"
+    if len(found) != 1:
+        return f"{len(found)} addresses"
+    readings = {"mail-parser": found}
+    readings["email.utils"] = [address for _, address in getaddresses(values)]
+    try:
+        header = default_policy.header_factory("from", values[0])
+        readings["email.headerregistry"] = [a.addr_spec for a in header.addresses]
+    except Exception as exc:  # the stdlib raises more than one kind on hostile input
+        return f"unreadable to email.headerregistry ({type(exc).__name__})"
+    mine = _address_key(found[0])
+    for name, addresses in readings.items():
+        if [_address_key(a) for a in addresses] != [mine]:
+            return f"{name} reads {', '.join(addresses) or 'no address'}"[:80]
+    return None
+
+
+def _address_key(address: str) -> str:
+    return clean_header_value(str(address)).lower()
 
 
 def _usable_address(address: str) -> bool:

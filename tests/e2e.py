@@ -6,7 +6,7 @@ import email
 import io
 from email.message import EmailMessage, Message
 from email.policy import default
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +69,8 @@ class Deployment:
 def staff_mail(sender: str, subject: str, body: str = "", message_id: str | None = None) -> bytes:
     """A staff or committee member's reply, authenticated by the trusted server."""
     msg = EmailMessage()
-    msg["Authentication-Results"] = "mx.example.nl; dmarc=pass header.from=example.nl"
+    domain = parseaddr(sender)[1].rpartition("@")[2]
+    msg["Authentication-Results"] = f"mx.example.nl; dmarc=pass header.from={domain}"
     msg["From"] = sender
     msg["To"] = "klachten@example.nl"
     msg["Subject"] = subject

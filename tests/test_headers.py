@@ -286,6 +286,11 @@ def test_injection_sample_file_gives_one_line_subject() -> None:
         (r"(a\)b) escaped (c\(d) e", "  escaped   e"),
         ("(unterminated", ""),
         ("plain", "plain"),
+        # A quoted string inside a comment is kept whole: its ")" ends nothing.
+        ('(domain of "x) dmarc=pass (y"@evil.example) rest', "  rest"),
+        ('(a "q\\"(" b) c', "  c"),
+        ('"a;b" (c "d)" e) f', '"a;b"   f'),
+        ('(odd " quote) runs on', ""),
     ],
 )
 def test_strip_comments(value: str, expected: str) -> None:

@@ -180,7 +180,8 @@ def test_the_steps_run_in_the_documented_order() -> None:
     ]
 
 
-AUTH = "Authentication-Results: mx.example.nl; dmarc=pass\r\n"
+AUTH = "Authentication-Results: mx.example.nl; dmarc=pass header.from=example.nl\r\n"
+AUTH_ORG = AUTH.replace("example.nl\r", "example.org\r")
 
 
 @pytest.mark.parametrize(
@@ -216,7 +217,7 @@ def test_staff_commands(raw: bytes, expected, ctx: PipelineContext) -> None:
             mail(sender=ANNA, subject="Re: [KL-2026-0001] #frobnicate", extra=AUTH),
             "unknown_command",
         ),
-        (mail(sender=BRAM, subject="Re: [KL-2026-0001] #resolve", extra=AUTH), "not_allowed"),
+        (mail(sender=BRAM, subject="Re: [KL-2026-0001] #resolve", extra=AUTH_ORG), "not_allowed"),
     ],
 )
 def test_refused_staff_commands(raw: bytes, code: str, ctx: PipelineContext) -> None:

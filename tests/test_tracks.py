@@ -42,7 +42,8 @@ class Office:
     ) -> None:
         msg = EmailMessage()
         if authenticated and sender != CLIENT:
-            msg["Authentication-Results"] = "mx.example.nl; dmarc=pass header.from=example"
+            domain = sender.rpartition("@")[2]
+            msg["Authentication-Results"] = f"mx.example.nl; dmarc=pass header.from={domain}"
         msg["From"] = sender
         msg["To"] = to
         msg["Subject"] = subject
