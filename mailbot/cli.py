@@ -16,7 +16,7 @@ from typing import TextIO
 from mailbot import __version__
 from mailbot.app import App, build_app, renderer_for
 from mailbot.check import run_checks
-from mailbot.clock import Clock, FixedClock, SystemClock
+from mailbot.clock import SYSTEM_CLOCK, Clock, FixedClock, OffsetClock
 from mailbot.config import find_config, load_config
 from mailbot.errors import ConfigError, MailbotError
 from mailbot.flusher import BackgroundFlusher
@@ -63,7 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     at = argparse.ArgumentParser(add_help=False)
     at.add_argument("--at", type=_timestamp, help="act as if it were this moment (ISO 8601)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", parents=[common], help="the daemon: IMAP, deadlines, outbox")
+    run = sub.add_parser("run", parents=[common], help="the daemon: IMAP, deadlines, outbox")
+    run.add_argument(
+        "--at",
+        type=_timestamp,
+        help="start the daemon's clock at this moment (ISO 8601); it runs on from there",
+    )
     demo = sub.add_parser("demo", help="an embedded mail system and a walk through all tracks")
     demo.add_argument("--keep-running", action="store_true", help="leave the mail system up")
     sub.add_parser("check", parents=[common], help="check config, templates, IMAP and SMTP")
@@ -82,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--all", dest="which", action="store_const", const="all")
     cases.add_argument("--track", choices=("direct", "mediation", "formal"))
     cases.add_argument("--json", action="store_true")
-    preview = sub.add_parser("preview", parents=[common], help="render a template to check it")
+    preview = sub.add_parser("preview", parents=[common, at], help="render a template to check it")
     preview.add_argument("template", help="template name, e.g. acknowledgement")
     preview.add_argument("--case", help="render with this case instead of an example")
     preview.add_argument("--lang", choices=("nl", "en"), help="language (default: the case's)")
@@ -107,12 +112,21 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         return EXIT_USAGE
     for warning in settings.warnings:
         log.warning("%s", warning)
-    clock: Clock = FixedClock(args.at) if getattr(args, "at", None) else SystemClock()
+    clock = _clock(args)
     try:
         return COMMANDS[args.command](args, settings, clock, out)
     except MailbotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+
+
+def _clock(args: argparse.Namespace) -> Clock:
+    """The one clock of this invocation: the system's, or `--at` — standing still for a
+    command that acts once, running on for the daemon."""
+    at = getattr(args, "at", None)
+    if at is None:
+        return SYSTEM_CLOCK
+    return OffsetClock(at) if args.command == "run" else FixedClock(at)
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -139,11 +153,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings, clock: Clock, out: Tex
 
 
 def cmd_poll_once(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
+    now = clock.now()  # one moment for the whole run, as in each round of the daemon
     with build_app(settings) as app, app.mailbox() as mailbox:
-        with BackgroundFlusher(app.service, app.sender, clock.now()) as flusher:
-            report = app.service.poll_once(mailbox, clock.now(), after_batch=flusher.kick)
+        with BackgroundFlusher(app.service, app.sender, now) as flusher:
+            report = app.service.poll_once(mailbox, now, after_batch=flusher.kick)
             sent = flusher.finish()
-        app.store.archive(clock.now())
+        app.store.archive(now)
         waiting = _waiting(app)
     print(
         f"fetched {report.fetched}: {report.opened} new case(s), {report.added} added to a case, "

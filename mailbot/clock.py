@@ -39,11 +39,17 @@ class FixedClock:
         self._at = self._at + delta
 
 
-class OffsetClock:
-    """The real clock, shifted: time runs, but from another moment (demo and tests)."""
+SYSTEM_CLOCK = SystemClock()
 
-    def __init__(self, starts_at: datetime) -> None:
-        self._offset = starts_at - SystemClock().now()
+
+class OffsetClock:
+    """A clock that runs on from another moment: `run --at`, the demo and tests."""
+
+    def __init__(self, starts_at: datetime, real: Clock = SYSTEM_CLOCK) -> None:
+        if starts_at.tzinfo is None:
+            raise ValueError("OffsetClock needs a timezone-aware datetime")
+        self._real = real
+        self._offset = starts_at - real.now()
 
     def now(self) -> datetime:
-        return SystemClock().now() + self._offset
+        return self._real.now() + self._offset

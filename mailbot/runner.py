@@ -69,10 +69,11 @@ class Daemon:
 
     def _without_imap(self) -> None:
         """Deadlines do not wait for the mailbox: remind, escalate and send while IMAP is down."""
+        now = self.clock.now()
         try:
-            self.service.tick(self.clock.now())
-            self.service.digest(self.clock.now())
-            self.flush()
+            self.service.tick(now)
+            self.service.digest(now)
+            self.flush(now)
         except MailbotError as exc:
             log.error("deadline round without IMAP failed: %s", exc)
 
@@ -96,30 +97,32 @@ class Daemon:
             log.info("connected to IMAP %s", self.settings.imap.host)
             self._imap_backoff.reset()
             while not self.stop.is_set():
-                self.cycle(mailbox)
+                now = self.cycle(mailbox)
                 self._ping()
-                self.waker.wake_at(self._next_wake(), self.clock.now())
+                self.waker.wake_at(self._next_wake(now), now)
                 mailbox.wait_for_mail(self._wait_seconds(), self._interrupted)
                 self.waker.consume()
         finally:
             mailbox.close()
 
-    def cycle(self, mailbox: ImapMailbox) -> None:
-        """One round: take in what arrived, queue what fell due, then send."""
-        self.service.poll_once(mailbox, self.clock.now(), self.stop.is_set)
-        self.service.tick(self.clock.now())
-        self.service.digest(self.clock.now())
-        self.service.yearly_report(self.clock.now())
-        self.service.daily_purge(self.clock.now(), mailbox)
-        self.flush()
-        self.service.store.archive(self.clock.now())
+    def cycle(self, mailbox: ImapMailbox) -> datetime:
+        """One round: take in what arrived, queue what fell due, then send. The clock is read
+        once: every step of the round acts at the same moment, which it returns."""
+        now = self.clock.now()
+        self.service.poll_once(mailbox, now, self.stop.is_set)
+        self.service.tick(now)
+        self.service.digest(now)
+        self.service.yearly_report(now)
+        self.service.daily_purge(now, mailbox)
+        self.flush(now)
+        self.service.store.archive(now)
+        return now
 
     def _interrupted(self) -> bool:
         self._ping()
         return self.stop.is_set() or self.waker.event.is_set()
 
-    def flush(self) -> None:
-        now = self.clock.now()
+    def flush(self, now: datetime) -> None:
         if self._smtp_retry_at is not None and now < self._smtp_retry_at:
             return
         report = self.service.flush_outbox(self.sender_factory, now, self.stop.is_set)
@@ -134,9 +137,8 @@ class Daemon:
         """The poll interval; the waker interrupts earlier when something falls due."""
         return float(self.settings.imap.poll_seconds)
 
-    def _next_wake(self) -> datetime | None:
+    def _next_wake(self, now: datetime) -> datetime | None:
         """The next deadline notice or outbox retry, never sooner than the SMTP backoff."""
-        now = self.clock.now()
         moments = [self.service.next_deadline(now), self.service.next_daily(now)]
         retry = self.service.next_outbox_attempt()
         if retry is not None:

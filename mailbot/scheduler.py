@@ -11,19 +11,23 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from mailbot.clock import SystemClock
+from mailbot.clock import SYSTEM_CLOCK, Clock
 
 
 class Waker:
-    """`event` is set when the latest moment given to `wake_at` has come."""
+    """`event` is set when the latest moment given to `wake_at` has come.
 
-    def __init__(self) -> None:
+    Moments are given on the daemon's clock (which `run --at` and tests may start anywhere);
+    APScheduler itself runs on `timebase`, the system clock it reads, so each wake-up is
+    scheduled after the same interval on that clock."""
+
+    def __init__(self, timebase: Clock = SYSTEM_CLOCK) -> None:
         self.event = threading.Event()
         self._scheduler = BackgroundScheduler(timezone="UTC")
         self._when: datetime | None = None
         self._generation = 0
         self._ids = itertools.count()
-        self._real_clock = SystemClock()
+        self._timebase = timebase
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -39,8 +43,8 @@ class Waker:
     def wake_at(self, when: datetime | None, now: datetime) -> None:
         """Make `when` the one pending wake-up; a moment already past fires at once.
 
-        `when` and `now` come from the daemon's clock (which tests may set anywhere); the job
-        runs after the same interval on the real clock. Earlier jobs are not removed (removing
+        `when` and `now` come from the daemon's clock; the job runs after the same interval on
+        the timebase. Earlier jobs are not removed (removing
         a job while it fires races with the scheduler's own clean-up); they carry an older
         generation and fire harmlessly."""
         with self._lock:
@@ -50,7 +54,7 @@ class Waker:
             self._generation += 1
             generation = self._generation
         if when is not None:
-            run_at = self._real_clock.now() + max(when - now, timedelta(0))
+            run_at = self._timebase.now() + max(when - now, timedelta(0))
             self._scheduler.add_job(
                 self._fire,
                 DateTrigger(run_date=run_at),

@@ -166,3 +166,16 @@ def _make_mail(
 def make_mail() -> Callable[..., bytes]:
     """make_mail(subject=, sender=, to=, body=, message_id=None, headers=None) -> raw bytes."""
     return _make_mail
+
+
+class _UnpinnedClock:
+    """Stands in for the system clock in every in-process `mailbot` command: a test that
+    forgets `--at` fails here instead of depending on the hour at which the suite runs."""
+
+    def now(self) -> datetime:
+        raise AssertionError("this test did not pin the clock: pass --at (or a FixedClock)")
+
+
+@pytest.fixture(autouse=True)
+def _clock_must_be_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("mailbot.cli.SYSTEM_CLOCK", _UnpinnedClock())

@@ -5,14 +5,16 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from mailbot.cli import main
+from mailbot.cli import _clock, build_parser, main
+from mailbot.clock import FixedClock, OffsetClock
 from mailbot.devmail import free_port
 
-from e2e import Deployment
+from e2e import AT, Deployment
 from support import CLIENT, write_config
 
 
@@ -80,10 +82,10 @@ def test_cases_and_show_print_the_json_contract(deployment: Deployment, make_mai
     deployment.deliver(make_mail(subject="Factuur", sender=f"Jan Jansen <{CLIENT}>"))
     assert deployment.poll()[0] == 0
 
-    code, out = deployment.cli("cases", "--json")
+    code, out = deployment.cli("cases", "--json", "--at", AT)
     assert code == 0
     [listed] = json.loads(out)
-    code, out = deployment.cli("show", listed["id"], "--json")
+    code, out = deployment.cli("show", listed["id"], "--json", "--at", AT)
     assert code == 0
     case = json.loads(out)
     assert case == listed
@@ -106,7 +108,7 @@ def test_cases_and_show_print_the_json_contract(deployment: Deployment, make_mai
     assert {"message_id", "to", "subject", "at", "text"} <= case["messages"][0].keys()
     assert [e["action"] for e in case["events"]] == ["received"]
 
-    code, out = deployment.cli("cases")
+    code, out = deployment.cli("cases", "--at", AT)
     assert code == 0 and listed["id"] in out and "COMPLAINANT" in out
     assert deployment.cli("show", "KL-2026-9999")[0] == 1
 
@@ -143,14 +145,14 @@ def test_cases_lists_open_and_overdue(deployment: Deployment, make_mail) -> None
 )
 def test_preview_renders_a_template_with_an_example_case(tmp_path: Path, capsys, args, expected):
     path = write_config(tmp_path)
-    assert main(["preview", "-c", str(path), *args]) == 0
+    assert main(["preview", "-c", str(path), "--at", AT, *args]) == 0
     assert expected in capsys.readouterr().out
 
 
 def test_preview_with_a_real_case_and_an_unknown_template(deployment: Deployment, make_mail):
     deployment.deliver(make_mail(subject="Factuur", sender=f"Jan Jansen <{CLIENT}>"))
     deployment.poll()
-    code, out = deployment.cli("preview", "resolution", "--case", "KL-2026-0001")
+    code, out = deployment.cli("preview", "resolution", "--case", "KL-2026-0001", "--at", AT)
     assert code == 0 and "[KL-2026-0001]" in out and "Geachte Jan Jansen" in out
     assert deployment.cli("preview", "nonsense")[0] == 2
 
@@ -163,3 +165,22 @@ def test_demo_runs_from_the_command_line_without_a_config(tmp_path: Path, monkey
     text = out.getvalue()
     for stage in ("resolved", "agreed", "evaluated"):
         assert stage in text
+
+
+@pytest.mark.parametrize(
+    ("command", "runs_on"), [("run", True), ("tick", False), ("poll-once", False), ("cases", False)]
+)
+def test_at_pins_the_clock_standing_for_a_command_running_on_for_the_daemon(
+    command: str, runs_on: bool
+) -> None:
+    at = datetime.fromisoformat("2026-03-13T15:30:00+01:00")
+    clock = _clock(build_parser().parse_args([command, "--at", at.isoformat()]))
+    assert at <= clock.now() < at + timedelta(minutes=1)
+    assert isinstance(clock, OffsetClock if runs_on else FixedClock)  # Fixed: exactly `at`
+
+
+def test_run_refuses_an_at_without_an_offset(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--at", "2026-03-13T15:30"])
+    assert exit_.value.code == 2
+    assert "timestamp needs an offset" in capsys.readouterr().err

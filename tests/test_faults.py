@@ -553,11 +553,20 @@ def allow_replies_per_hour(dep: Deployment, limit: int) -> None:
     dep.settings = load_config(dep.config, {})
 
 
-def sigterm_after_first_case(dep: Deployment) -> tuple[int, float, str]:
-    """`mailbot run` on a full inbox, SIGTERM once it logs its first new case: the exit code,
-    the seconds from the signal to the exit, and the log."""
+# The daemon's clock, pinned both in Dutch office hours on a working day (the morning digest is
+# due, so it goes out besides the mail the cases cause) and on a Sunday night (no digest).
+MOMENTS = {
+    "friday-15:30": datetime.fromisoformat("2026-03-13T15:30:00+01:00"),
+    "sunday-23:00": datetime.fromisoformat("2026-03-15T23:00:00+01:00"),
+}
+DIGEST_TAKERS = {"friday-15:30": Counter({ANNA: 1, PIETER: 1}), "sunday-23:00": Counter()}
+
+
+def sigterm_after_first_case(dep: Deployment, start: datetime) -> tuple[int, float, str]:
+    """`mailbot run --at start` on a full inbox, SIGTERM once it logs its first new case: the
+    exit code, the seconds from the signal to the exit, and the log."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mailbot", "run", "-c", str(dep.config)],
+        [sys.executable, "-m", "mailbot", "run", "-c", str(dep.config), "--at", start.isoformat()],
         stdin=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -591,36 +600,53 @@ def sigterm_after_first_case(dep: Deployment) -> tuple[int, float, str]:
     return code, took, "".join(lines)
 
 
-def finish_and_count(dep: Deployment, numbers: range) -> None:
-    """poll-once handles what the stopped daemon left; then every count is exact."""
-    code, out = dep.cli("poll-once")  # the real clock, as the daemon used
+def finish_and_count(dep: Deployment, numbers: range, moment: str) -> None:
+    """poll-once handles what the stopped daemon left, minutes later on the daemon's clock;
+    then every count is exact: one acknowledgement per complainant, one notice per case to
+    each staff member, and the morning digest once to each of them on a working day only."""
+    later = (MOMENTS[moment] + timedelta(minutes=10)).isoformat()
+    code, out = dep.cli("poll-once", "--at", later)
     assert code == 0, out
-    code, out = dep.cli("poll-once")
+    code, out = dep.cli("poll-once", "--at", later)
     assert code == 0 and "fetched 0" in out and "sent 0, waiting 0" in out, out
     t = assert_all_handled(dep, numbers)
-    assert t.sent == len(numbers) * MAILS_PER_CASE
+    subjects = [
+        (rcpt, str(email.message_from_bytes(m.raw, policy=default)["Subject"]))
+        for m in dep.sink.messages
+        for rcpt in m.rcpt_tos
+    ]
+    digests = Counter(rcpt for rcpt, subject in subjects if subject.startswith("Dagoverzicht"))
+    assert digests == DIGEST_TAKERS[moment]
+    for person in STAFF:
+        notices = [s for r, s in subjects if r == person and not s.startswith("Dagoverzicht")]
+        assert len(notices) == len(numbers)  # one per case: none lost, none doubled
+    assert t.sent == len(numbers) * MAILS_PER_CASE + digests.total()
 
 
+@pytest.mark.parametrize("moment", MOMENTS)
 def test_sigterm_mid_batch_exits_within_10_s_and_nothing_is_lost_or_doubled(
-    tmp_path: Path, imap_server, smtp_sink
+    tmp_path: Path, imap_server, smtp_sink, moment: str
 ) -> None:
     numbers = range(1, 201)
     dep = Deployment(tmp_path, imap_server, smtp_sink, poll_seconds=600)
     allow_replies_per_hour(dep, 1000)
     deliver(dep.imap, [complaint(n) for n in numbers])
 
-    code, took, log = sigterm_after_first_case(dep)
+    code, took, log = sigterm_after_first_case(dep, MOMENTS[moment])
 
     assert code == 0, log
     assert "mailbot stopped" in log and "Traceback" not in log, log
     print(
         f"\nSIGTERM: exit {took:.1f} s after the signal, {log.count('INFO opened ')} case(s) by run"
     )
-    finish_and_count(dep, numbers)
+    finish_and_count(dep, numbers, moment)
 
 
+@pytest.mark.parametrize("moment", MOMENTS)
 @pytest.mark.parametrize("imap_server", ["pymap"], indirect=True)  # not about the server
-def test_sigterm_stops_after_the_current_batch(tmp_path: Path, imap_server, smtp_sink) -> None:
+def test_sigterm_stops_after_the_current_batch(
+    tmp_path: Path, imap_server, smtp_sink, moment: str
+) -> None:
     numbers = range(1, 201)
     dep = Deployment(
         tmp_path, imap_server, smtp_sink, poll_seconds=600, extra_imap="batch_size = 10"
@@ -628,9 +654,9 @@ def test_sigterm_stops_after_the_current_batch(tmp_path: Path, imap_server, smtp
     allow_replies_per_hour(dep, 1000)
     deliver(dep.imap, [complaint(n) for n in numbers])
 
-    code, _, log = sigterm_after_first_case(dep)
+    code, _, log = sigterm_after_first_case(dep, MOMENTS[moment])
 
     assert code == 0, log
     # the batch in hand when the signal came, and at most one more begun before it arrived
     assert log.count("INFO opened ") <= 2 * 10
-    finish_and_count(dep, numbers)
+    finish_and_count(dep, numbers, moment)

@@ -9,19 +9,22 @@ import subprocess
 import sys
 import threading
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from mailbot.app import build_app
 from mailbot.backoff import Backoff
-from mailbot.clock import SystemClock
+from mailbot.clock import OffsetClock
 from mailbot.devmail import free_port
 from mailbot.imap import ImapMailbox
 from mailbot.runner import Daemon
 
-from e2e import Deployment
+from e2e import AT, Deployment
 from support import CLIENT
+
+START = datetime.fromisoformat(AT)  # the daemons' clock runs on from a pinned moment
 
 
 class ObservedMailbox(ImapMailbox):
@@ -46,7 +49,7 @@ def start(deployment: Deployment):
     daemon = Daemon(
         deployment.settings,
         app.service,
-        SystemClock(),
+        OffsetClock(START),
         lambda: ObservedMailbox(deployment.settings.imap),
         app.sender,
     )
@@ -96,7 +99,8 @@ def test_the_daemon_keeps_trying_when_imap_is_unreachable(tmp_path: Path, smtp_s
         return ImapMailbox(bad)
 
     fast = Backoff(initial=0.05, maximum=0.05)
-    daemon = Daemon(settings, app.service, SystemClock(), factory, app.sender, imap_backoff=fast)
+    clock = OffsetClock(START)
+    daemon = Daemon(settings, app.service, clock, factory, app.sender, imap_backoff=fast)
     thread = threading.Thread(target=daemon.run, daemon=True)
     thread.start()
     try:
@@ -118,7 +122,7 @@ def test_mailbot_run_tells_systemd_it_is_ready_and_stops_cleanly_on_sigterm(
         systemd.settimeout(20)
         env = {**os.environ, "NOTIFY_SOCKET": notify, "WATCHDOG_USEC": "2000000"}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "mailbot", "run", "-c", str(deployment.config)],
+            [sys.executable, "-m", "mailbot", "run", "-c", str(deployment.config), "--at", AT],
             env=env, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         try:

@@ -113,8 +113,9 @@ def test_the_same_mail_delivered_twice_makes_one_case_and_one_ack(
 CRASH_AFTER_COMMIT = textwrap.dedent(
     """
     import os, signal, sys
+    from datetime import datetime
     from mailbot.app import build_app
-    from mailbot.clock import SystemClock
+    from mailbot.clock import FixedClock
     from mailbot.config import load_config
     from pathlib import Path
 
@@ -124,7 +125,7 @@ CRASH_AFTER_COMMIT = textwrap.dedent(
     mailbox.connect()
     # The store has committed when poll_once moves mail: die right there, as kill -9 would.
     mailbox.move = lambda uids, folder: os.kill(os.getpid(), signal.SIGKILL)
-    app.service.poll_once(mailbox, SystemClock().now())
+    app.service.poll_once(mailbox, FixedClock(datetime.fromisoformat(sys.argv[2])).now())
     """
 )
 
@@ -134,7 +135,7 @@ def test_a_kill_between_commit_and_move_makes_no_second_case_or_ack(
 ) -> None:
     deployment.deliver(complaint(make_mail))
     proc = subprocess.run(
-        [sys.executable, "-c", CRASH_AFTER_COMMIT, str(deployment.config)],
+        [sys.executable, "-c", CRASH_AFTER_COMMIT, str(deployment.config), AT],
         capture_output=True,
         timeout=60,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},

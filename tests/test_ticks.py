@@ -202,7 +202,9 @@ def test_the_yearly_analysis_is_mailed_in_the_second_week_of_january(
     deployment: Deployment, make_mail, tmp_path: Path
 ) -> None:
     formal_complaint(deployment, make_mail, at(4, 24, 10))
-    code, out = deployment.cli("report", "--year", "2026", "--out", str(tmp_path / "r"))
+    code, out = deployment.cli(
+        "report", "--year", "2026", "--out", str(tmp_path / "r"), "--at", at(5, 4, 9).isoformat()
+    )
     assert "report-2026.html" in out
     assert code == 0
     html = (tmp_path / "r" / "report-2026.html").read_text()
