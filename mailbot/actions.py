@@ -10,6 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from mailbot.autoreply import failed_recipients
+from mailbot.audience import outside_respondent, sees_content
 from mailbot.commands import Command, spec_for
 from mailbot.errors import ProcedureError
 from mailbot.inbound.item import (
@@ -147,7 +148,9 @@ class Actions:
         log.info("%s gave %s on %s", actor.email, " ".join(item.given), case.id if case else "-")
         created = case is not None and outcome.case is None
         if not all(c.name in _SELF_ANSWERING for c in outcome.commands):
-            effects.append(self._result(item, message, created=created))
+            named = any(c.name == "respondent" for c in outcome.commands)
+            outside = outside_respondent(case, self.settings) if named else ""
+            effects.append(self._result(item, message, created=created, outside_respondent=outside))
         changes = self.case_changes(case, effects, message, now) if case else Changes()
         changes.outbox += self._mails(None, loose, message, now)
         return changes, "commands"
@@ -246,7 +249,7 @@ class Actions:
                 continue
             if which == "overdue" and not (upcoming and upcoming[0].due < now):
                 continue
-            limited = case.track == "formal" and not actor.sees_confidential
+            limited = not sees_content(actor.email, case, self.settings)
             rows.append(
                 {
                     "id": case.id,

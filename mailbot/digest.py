@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from mailbot.audience import is_respondent
 from mailbot.model import Case
 from mailbot.settings import Settings
 
@@ -26,7 +27,7 @@ def concerns(case: Case, email: str, view: str) -> bool:
     """Whether the case belongs in this person's digest (confidentiality applied)."""
     if case.status != "open":
         return False
-    if case.respondent and case.respondent.email and case.respondent.email == email:
+    if is_respondent(email, case):
         return False
     if view == "co-owner":
         return True

@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from mailbot.audience import Recipient, recipients
+from mailbot.audience import Recipient, recipients, sees_content
 from mailbot.ical import invitation
 from mailbot.model import Case, MessageRecord, OutAttachment, OutboundMail, SendMail
 from mailbot.render import Rendered, Renderer
@@ -102,20 +102,10 @@ def timeline(case: Case) -> list[dict[str, Any]]:
     ]
 
 
-def sees_content(person: Recipient, case: Case, settings: Settings) -> bool:
-    """Whether this person may read the case's content (DESIGN section 6)."""
-    if case.respondent and case.respondent.email and person.email == case.respondent.email:
-        return False
-    if case.track != "formal" or person.role == "committee":
-        return True
-    staff = settings.staff_member(person.email)
-    return staff is not None and staff.is_co_owner
-
-
 def _case_extras(effect: SendMail, case: Case, person: Recipient, settings: Settings) -> dict:
     if effect.template not in _WITH_TIMELINE:
         return {}
-    limited = not sees_content(person, case, settings)
+    limited = not sees_content(person.email, case, settings)
     upcoming = sorted(
         (d for d in case.deadlines if not d.met_at and not d.cancelled_at), key=lambda d: d.due
     )
@@ -153,7 +143,7 @@ def build_mails(
     render = _RenderOnce(renderer, effect.template)
     return [
         _build_one(effect, case, trigger, trigger_id, person, settings, render, now)
-        for person in recipients(effect.to, case, settings)
+        for person in recipients(effect.to, case, settings, effect.template)
     ]
 
 
@@ -167,7 +157,8 @@ def preview(
     lang: str,
 ) -> OutboundMail:
     """The mail as the first recipient of the effect would get it, in `lang`."""
-    people = recipients(effect.to, case, settings) or [Recipient("", effect.to, "address")]
+    people = recipients(effect.to, case, settings, effect.template)
+    people = people or [Recipient("", effect.to, "address")]
     render = _RenderOnce(renderer, effect.template)
     return _build_one(effect, case, trigger, "preview", people[0], settings, render, now, lang)
 

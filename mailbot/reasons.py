@@ -71,6 +71,14 @@ _TEXTS = {
         "(gebruik een alias of e-mailadres uit de configuratie).",
         "en": "'{person}' is not a staff member (use an alias or e-mail address from the config).",
     },
+    "respondent_only_status": {
+        "nl": "u bent de beklaagde in deze zaak; daarom kunt u hier alleen #status gebruiken.",
+        "en": "you are the respondent in this case; you can therefore only use #status here.",
+    },
+    "respondent_not_contact": {
+        "nl": "{person} is de beklaagde in deze zaak en kan er geen contactpersoon van zijn.",
+        "en": "{person} is the respondent in this case and cannot be its contact person.",
+    },
     "no_email": {
         "nl": "van de {party} is geen e-mailadres bekend.",
         "en": "there is no e-mail address for the {party}.",

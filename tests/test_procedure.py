@@ -73,6 +73,7 @@ def mails(effects) -> list[tuple[str, str]]:
 
 
 FUTURE = "2026-03-20 14:00"
+COACH = "coach@example.org"
 
 
 def state(policy: Policy, name: str) -> Case:
@@ -80,7 +81,8 @@ def state(policy: Policy, name: str) -> Case:
     direct = opened(policy)
     mediation = run(direct, policy, ("#mediate", STAFF))
     formal = opened(policy, "formal", COMPLETE_FORMAL)
-    respondent = run(formal, policy, ("#respondent pieter", CHAIR))
+    # The respondent is no one who acts below: a respondent may not steer their own case.
+    respondent = run(formal, policy, (f"#respondent {COACH}", CHAIR))
     return {
         "direct/acknowledged": direct,
         "mediation/requested": mediation,
@@ -88,7 +90,7 @@ def state(policy: Policy, name: str) -> Case:
         "mediation/proposal_sent": run(
             mediation,
             policy,
-            ("#respondent pieter", STAFF),
+            (f"#respondent {COACH}", STAFF),
             (f"#meeting {FUTURE}", STAFF),
             ("#proposal", STAFF),
         ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from mailbot.audience import is_respondent
 from mailbot.errors import ProcedureError
 from mailbot.model import Case, Event, Party, SendMail
 from mailbot.procedure import common, direct, formal, intake, mediation
@@ -26,6 +27,7 @@ from mailbot.procedure.policy import Policy
 
 TRACKS = ("direct", "mediation", "formal")
 FIRST_STAGE = {"direct": "received", "mediation": "requested", "formal": "received"}
+RESPONDENT_MAY = frozenset({"status"})  # limited by audience.sees_content
 COMMAND_HANDLERS = {
     **common.HANDLERS,
     **direct.HANDLERS,
@@ -97,6 +99,9 @@ def _command(
     handler = COMMAND_HANDLERS.get(ev.command.name)
     if handler is None:
         raise ProcedureError("no_case", command=ev.command.name)
+    if is_respondent(ev.actor.email, case) and ev.command.name not in RESPONDENT_MAY:
+        # Whatever their role, the person complained about does not steer their own case.
+        raise ProcedureError("respondent_only_status", command=ev.command.name)
     case, effects = handler(case, ev, now, policy)
     event = Event(now, ev.actor.email, ev.command.name, ev.command.given)
     if case.messages and case.messages[-1].message_id == ev.message.message_id:

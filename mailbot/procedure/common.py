@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from mailbot.audience import is_respondent
 from mailbot.errors import ProcedureError
-from mailbot.model import Case, Party
+from mailbot.model import Case
 from mailbot.procedure import formal
 from mailbot.procedure.events import CommandGiven
 from mailbot.procedure.ops import (
@@ -51,20 +52,14 @@ def assign(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Resul
     member = policy.staff(person)
     if member is None:
         raise ProcedureError("unknown_person", person=person)
+    if is_respondent(member.email, case):
+        raise ProcedureError("respondent_not_contact", person=member.name)
     case = replace(case, contact=member.email)
     return case, [mail("assigned", member.email, ev.message, assigned_by=ev.actor.name)]
 
 
 def respondent(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:
-    text = ev.command.args["text"]
-    member = policy.staff(text)
-    if member is not None:
-        party = Party(member.name, member.email)
-    elif "@" in text and " " not in text.strip():
-        party = Party("", text.strip().strip("<>").lower())
-    else:
-        party = Party(text.strip(), None)
-    return replace(case, respondent=party), []
+    return replace(case, respondent=policy.party(ev.command.args["text"])), []
 
 
 def lang(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:

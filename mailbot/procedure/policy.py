@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from mailbot.settings import Settings, StaffMember, Term
+from mailbot.model import Party
+from mailbot.settings import CommitteeMember, Settings, StaffMember, Term
+
+# `Otto Mulder <otto@example.nl>` or `"Otto Mulder" <otto@example.nl>`: a name and an address.
+_NAME_ADDRESS = re.compile(r'^"?(?P<name>[^"<>]*?)"?\s*<(?P<address>[^<>\s]+@[^<>\s]+)>$')
+_ADDRESS = re.compile(r"^<?(?P<address>[^<>\s\"]+@[^<>\s\"]+)>?$")
 
 
 class TermCalendar(Protocol):
@@ -42,3 +49,36 @@ class Policy:
         if "@" in word:
             return self.settings.staff_member(word)
         return self.settings.staff_by_alias(word)
+
+    def party(self, text: str) -> Party:
+        """The person a `#respondent` argument names: a staff or committee member by alias,
+        address, configured name (case and accents ignored) or name with address; anyone
+        else as an outside party, with their address when one was given."""
+        text = " ".join(text.split())
+        found = _NAME_ADDRESS.match(text) or _ADDRESS.match(text)
+        if found:
+            address = found["address"].lower()
+            name = (found.groupdict().get("name") or "").strip()
+            # A colleague's name with another address is still that colleague: the
+            # confidentiality rule must keep them out of their own case.
+            member = self._member_by_address(address) or self._member_by_name(name)
+            return Party(member.name, member.email) if member else Party(name, address)
+        member = self.settings.staff_by_alias(text) or self._member_by_name(text)
+        return Party(member.name, member.email) if member else Party(text, None)
+
+    def _member_by_address(self, address: str) -> StaffMember | CommitteeMember | None:
+        return self.settings.staff_member(address) or self.settings.committee_member(address)
+
+    def _member_by_name(self, name: str) -> StaffMember | CommitteeMember | None:
+        wanted = comparable_name(name)
+        people = (*self.settings.staff, *self.settings.committee)
+        matches = {p.email.lower(): p for p in people if comparable_name(p.name) == wanted}
+        # Two people by one name: naming neither is safer than guessing.
+        return next(iter(matches.values())) if len(matches) == 1 else None
+
+
+def comparable_name(name: str) -> str:
+    """A person's name as compared: case, accents and spacing ignored."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().replace('"', " ").split())
