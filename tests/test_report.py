@@ -142,7 +142,7 @@ LIVE = (
         "2025-04-01",
         steps=(
             ("2025-04-02", "#mediate", STAFF, ""),
-            ("2025-04-02", "#respondent pieter", STAFF, ""),
+            ("2025-04-02", "#respondent coach@example.org", STAFF, ""),  # not one who acts
             ("2025-04-03", "#meeting 2025-04-08 10:00 Kantoor", STAFF, ""),
             ("2025-04-09", "#proposal", STAFF, "Korting van 10%."),
             ("2025-04-10", "#agreed both", STAFF, ""),
