@@ -58,6 +58,14 @@ class SmtpAuthError(SmtpError):
     """The SMTP server rejected the credentials."""
 
 
+class AddressNotSupported(SmtpError):
+    """An internationalised (non-ASCII) address that the SMTP server cannot take: it does
+    not offer SMTPUTF8. Permanent: the person must be reached another way."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=True)
+
+
 class ProcedureError(MailbotError):
     """The procedure does not allow this step. `code` and `params` say why; `reasons.explain`
     turns them into a sentence in the reader's language."""

@@ -8,7 +8,6 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from mailbot.errors import MailbotError
 from mailbot.sending import Sender, SendReport
 from mailbot.service import Service
 
@@ -28,7 +27,7 @@ class BackgroundFlusher:
         self._done = threading.Event()
         self.report = SendReport()
         self._reported = threading.Lock()
-        self.error: MailbotError | None = None
+        self.error: Exception | None = None
         self._thread = threading.Thread(target=self._run, name="mailbot-outbox", daemon=True)
 
     def __enter__(self) -> BackgroundFlusher:
@@ -71,8 +70,8 @@ class BackgroundFlusher:
                 return
             try:
                 self._flush(beside_intake=True)
-            except MailbotError as exc:  # reported by finish(), in the main thread
-                self.error = exc
+            except Exception as exc:  # reported by finish(), in the main thread; one mail's
+                self.error = exc  # errors never come here: sending fails that mail alone
                 return
 
     def _flush(self, *, beside_intake: bool) -> int:

@@ -1,5 +1,10 @@
 """Sending the outbox: committed mail only, over one or more SMTP sessions, each mail
-recorded as sent the moment the server accepted it; refusals recorded on their case."""
+recorded as sent the moment the server accepted it; refusals recorded on their case.
+
+No one mail stops the others: whatever goes wrong with one mail (the server refuses it, an
+address it cannot take, an error while writing or handing it over) fails that mail, with the
+reason, and the rest goes out. Only an unreachable server (retried with backoff) or a store
+that cannot record what was sent stops a round."""
 
 from __future__ import annotations
 
@@ -12,13 +17,16 @@ from typing import TYPE_CHECKING, Protocol
 
 from mailbot.backoff import Backoff
 from mailbot.compose import compose
-from mailbot.errors import SmtpError
+from mailbot.errors import AddressNotSupported, SmtpError, StoreError
 from mailbot.lanes import split_lanes
-from mailbot.model import MessageRecord, OutboundMail
+from mailbot.model import MessageRecord, OutboundMail, SendMail
+from mailbot.outgoing import build_mails
 from mailbot.procedure import DeliveryFailed, transition
+from mailbot.store import Changes
 
 if TYPE_CHECKING:
     from mailbot.actions import Actions
+    from mailbot.render import Renderer
     from mailbot.settings import Settings
     from mailbot.store import Store
 
@@ -37,12 +45,18 @@ class Sender(Protocol):
     def connected(self) -> bool: ...
 
 
+REFUSED = "refused"  # the server refused it for good (5xx)
+UNSUPPORTED = "unsupported"  # an internationalised address the server cannot take
+BROKEN = "broken"  # it could not be written or handed over: an error of this mail
+
+
 @dataclass(frozen=True)
 class Refusal:
-    """A mail the server refused for good, still to be recorded on its case."""
+    """A mail that failed for good, still to be recorded on its case."""
 
     mail: OutboundMail
-    error: SmtpError
+    reason: str
+    kind: str = REFUSED
 
 
 @dataclass
@@ -67,6 +81,7 @@ class OutboxSending:
     settings: Settings
     store: Store
     actions: Actions
+    renderer: Renderer
 
     def flush_outbox(
         self,
@@ -109,16 +124,18 @@ class OutboxSending:
         return report
 
     def record_refusals(self, refusals: list[Refusal], now: datetime) -> None:
-        """Mark refused mail failed and record each refusal on its case (staff told), in the
-        caller's thread: the one that changes cases and commits."""
+        """Mark failed mail failed and record each failure on its case (staff told), in the
+        caller's thread: the one that changes cases and commits. The operator hears of the
+        failures that are not a server's plain refusal, all of them in one alert."""
         for refusal in refusals:
             mail = refusal.mail
             self.store.update_outbound(
                 replace(
-                    mail, status="failed", attempts=mail.attempts + 1, last_error=str(refusal.error)
+                    mail, status="failed", attempts=mail.attempts + 1, last_error=refusal.reason
                 )
             )
-            self._record_refusal(mail, refusal.error, now)
+            self._record_refusal(refusal, now)
+        self._alert_operator([r for r in refusals if r.kind != REFUSED], now)
 
     def _send_lanes(
         self,
@@ -184,23 +201,36 @@ class OutboxSending:
     def _send_one(
         self, sender: Sender, mail: OutboundMail, now: datetime, report: SendReport
     ) -> bool:
+        """Send one mail; whether the session can go on with the next."""
         try:
             data = compose(mail, self.settings.organisation.name, self._load_raw)
             sender.send(mail.sender, mail.to, data)
+        except AddressNotSupported as exc:
+            self._fail(mail, str(exc), UNSUPPORTED, report)
+            return sender.connected
         except SmtpError as exc:
             self._defer(mail, exc, now, report)
+            return sender.connected
+        except StoreError:
+            raise  # the store, not this mail: nothing can be recorded, so nothing goes on
+        except Exception as exc:  # this mail cannot be written or handed over; the rest can
+            log.exception("outbox: %s could not be sent", mail.message_id)
+            self._fail(mail, f"could not be sent: {type(exc).__name__}: {exc}", BROKEN, report)
             return sender.connected
         self.store.mark_sent(mail.message_id, now)
         report.sent += 1
         log.info("sent %s to %s (%s)", mail.message_id, mail.to, mail.case_id or "no case")
         return True
 
+    def _fail(self, mail: OutboundMail, reason: str, kind: str, report: SendReport) -> None:
+        log.error("outbox: %s to %s failed for good: %s", mail.message_id, mail.to, reason)
+        self.store.hold_back(mail.message_id)  # never tried again, recorded by the caller
+        report.refusals.append(Refusal(mail, reason, kind))
+        report.failed += 1
+
     def _defer(self, mail: OutboundMail, exc: SmtpError, now: datetime, report: SendReport) -> None:
         if exc.permanent:
-            log.error("outbox: %s refused for good: %s", mail.message_id, exc)
-            self.store.hold_back(mail.message_id)  # never tried again, recorded by the caller
-            report.refusals.append(Refusal(mail, exc))
-            report.failed += 1
+            self._fail(mail, str(exc), REFUSED, report)
             return
         attempts = mail.attempts + 1
         delay = timedelta(seconds=RETRY.delay_for(attempts))
@@ -210,9 +240,10 @@ class OutboxSending:
         )
         report.deferred += 1
 
-    def _record_refusal(self, mail: OutboundMail, exc: SmtpError, now: datetime) -> None:
-        """A mail the server refused for good is recorded on its case; the staff are told,
-        unless the refused mail was itself for staff (no loop of notices about notices)."""
+    def _record_refusal(self, refusal: Refusal, now: datetime) -> None:
+        """A mail that failed for good is recorded on its case; the staff are told, unless
+        the failed mail was itself for staff (no loop of notices about notices)."""
+        mail = refusal.mail
         case = self.store.get_case(mail.case_id) if mail.case_id else None
         if case is None:
             return
@@ -223,7 +254,7 @@ class OutboxSending:
             (mail.to,),
             f"SMTP refused: {mail.subject}",
             now,
-            str(exc),
+            refusal.reason,
             kind="bounce",
         )
         internal = self.settings.staff_member(mail.to) or self.settings.committee_member(mail.to)
@@ -231,6 +262,33 @@ class OutboxSending:
         updated, effects = transition(case, event, now, self.actions.policy)
         changes = self.actions.case_changes(updated, [] if internal else effects, notice, now)
         self.store.apply(changes)
+
+    def _alert_operator(self, failed: list[Refusal], now: datetime) -> None:
+        """One alert for the mails that failed other than by a server's refusal: a mailbot
+        or mail-server matter. Never about a failed alert itself (no loop)."""
+        operator = (self.settings.addresses.operator or "").lower()
+        failed = [r for r in failed if r.mail.to.lower() != operator]
+        if not failed or not operator:
+            return
+        lines = "\n".join(
+            f"- {r.mail.message_id} to {r.mail.to} ({r.mail.case_id or 'no case'}): {r.reason}"
+            for r in failed
+        )
+        alert = {
+            "title": f"{len(failed)} outgoing mail(s) could not be sent",
+            "detail": "These mails were marked failed and will not be tried again; the other "
+            f"mail went out. Where a case was concerned, it records the failure and its "
+            f"staff were told.\n{lines}",
+            "action": "An internationalised address needs an SMTP server that offers SMTPUTF8; "
+            "otherwise reach the person another way. Any other reason points to a fault in "
+            "mailbot: keep this alert and the log for the report.",
+        }
+        effect = SendMail("operator_alert", to="operator", context={"alert": alert})
+        trigger = MessageRecord(
+            f"outbox-failed-{failed[0].mail.message_id}", "in", "", (), "", now, ""
+        )
+        outbox = build_mails(effect, None, trigger, self.settings, self.renderer, now)
+        self.store.apply(Changes(outbox=outbox))
 
     def _load_raw(self, sha: str) -> bytes:
         return self.store.raw_path(sha).read_bytes()

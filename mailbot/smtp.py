@@ -6,7 +6,7 @@ import smtplib
 import socket
 import ssl
 
-from mailbot.errors import SmtpAuthError, SmtpError
+from mailbot.errors import AddressNotSupported, SmtpAuthError, SmtpError
 from mailbot.settings import SmtpSettings
 
 
@@ -47,7 +47,10 @@ class SmtpSender:
         if self._conn is None:
             raise SmtpError("SMTP session is not open")
         try:
-            refused = self._conn.sendmail(sender, [recipient], data)
+            options = self._mail_options(sender, recipient, data)
+            refused = self._conn.sendmail(sender, [recipient], data, mail_options=options)
+        except SmtpError:
+            raise
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = exc.recipients.get(recipient, (550, b"refused"))
             raise SmtpError(_reply(recipient, code, text), permanent=code >= 500) from exc
@@ -58,9 +61,44 @@ class SmtpSender:
         except (OSError, smtplib.SMTPException) as exc:
             self._conn = None
             raise SmtpError(f"sending to {recipient} failed: {_describe(exc)}") from exc
+        except Exception:
+            # An error of this mail, not of the server (smtplib may have begun the
+            # transaction): the session must be clean for the next mail.
+            self._reset()
+            raise
         if refused:
             code, text = refused[recipient]
             raise SmtpError(_reply(recipient, code, text), permanent=code >= 500)
+
+    def _mail_options(self, sender: str, recipient: str, data: bytes) -> list[str]:
+        """SMTPUTF8 (RFC 6531) for an internationalised address, where the server offers it;
+        BODY=8BITMIME for 8-bit content (a kept original) where it offers that."""
+        conn = self._conn
+        assert conn is not None
+        conn.ehlo_or_helo_if_needed()
+        options: list[str] = []
+        if not (sender.isascii() and recipient.isascii()):
+            if not conn.has_extn("smtputf8"):
+                address = recipient if not recipient.isascii() else sender
+                raise AddressNotSupported(
+                    f"{address} is an internationalised address (it holds non-ASCII "
+                    f"characters) and the SMTP server {self._settings.host} does not offer "
+                    "SMTPUTF8, so mail to it cannot be sent"
+                )
+            options.append("SMTPUTF8")
+        if (options or not data.isascii()) and conn.has_extn("8bitmime"):
+            options.append("BODY=8BITMIME")
+        return options
+
+    def _reset(self) -> None:
+        """RSET after a failed transaction; a session that cannot even do that is dropped."""
+        if self._conn is None:
+            return
+        try:
+            self._conn.rset()
+        except (OSError, smtplib.SMTPException):
+            self._conn.close()
+            self._conn = None
 
     def close(self) -> None:
         if self._conn is not None:

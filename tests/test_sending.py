@@ -18,7 +18,7 @@ from mailbot.model import Case, OutAttachment, OutboundMail
 from mailbot.samples import sample_case
 from mailbot.store import Changes
 
-from support import make_settings
+from support import OPERATOR, make_settings
 
 NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 PEOPLE = [f"klant{i}@example.org" for i in range(30)]
@@ -111,7 +111,9 @@ def test_a_store_that_cannot_record_stops_every_session(tmp_path: Path) -> None:
         assert 10 <= len(sink.messages) <= 10 + 3
 
 
-def test_an_error_in_one_session_stops_the_others(tmp_path: Path, sink: SmtpSink) -> None:
+def test_a_mail_that_cannot_be_composed_fails_alone_and_every_session_goes_on(
+    tmp_path: Path, sink: SmtpSink
+) -> None:
     with app_with(tmp_path, sink.port, connections=3) as app:
         missing = OutAttachment("original.eml", "message/rfc822", raw_sha256="ab" * 32)
         broken = OutboundMail(
@@ -126,11 +128,14 @@ def test_an_error_in_one_session_stops_the_others(tmp_path: Path, sink: SmtpSink
         )
         app.store.apply(Changes(outbox=[broken]))
         queue(app, per_person=4)
-        with pytest.raises(FileNotFoundError):
-            app.service.flush_outbox(app.sender, NOW)
-        sent = len(sink.messages)
-        assert sent < 60  # the other two sessions stopped too, long before their 80 mails
-        assert len(app.store.pending_outbox(NOW)) == 121 - sent
+        report = app.service.flush_outbox(app.sender, NOW)
+        assert (report.sent, report.failed, report.deferred) == (120, 1, 0)
+        [failed] = [m for m in app.store.outbox() if m.message_id == broken.message_id]
+        assert failed.status == "failed"
+        assert (failed.last_error or "").startswith("could not be sent: FileNotFoundError")
+        assert [m.to for m in app.store.pending_outbox(NOW)] == [OPERATOR]  # told next round
+    assert len({m.peer for m in sink.messages}) == 3
+    assert broken.message_id not in {message_id(m) for m in sink.messages}
 
 
 def queue_for_case(app: App, case: Case, people: list[str]) -> list[OutboundMail]:
