@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from mailbot.authresults import doubtful
 from mailbot.autoreply import failed_recipients
 from mailbot.audience import outside_respondent, sees_content
 from mailbot.commands import Command, spec_for
@@ -115,7 +116,10 @@ class Actions:
             event = DeliveryFailed(message, failed)
             case, effects = transition(outcome.case, event, now, self.policy)
         elif outcome.role in ("complainant", "robot"):
-            event = ComplainantWrote(message, outcome.may_reply and outcome.role != "robot")
+            may_reply = outcome.may_reply and outcome.role != "robot"
+            trusted = self.settings.security.trusted_authserv_id
+            suspect = outcome.role == "complainant" and doubtful(item.mail, trusted)
+            event = ComplainantWrote(message, may_reply, doubtful=suspect)
             case, effects = transition(outcome.case, event, now, self.policy)
         else:
             event = StaffWrote(message, self._actor(item))
@@ -203,7 +207,13 @@ class Actions:
         complainant = Party(details.name, details.email)
         case = self._new_case("direct", complainant, message.at, details.channel)
         case = replace(case, contact=actor.email if "contact" in self._staff_roles(actor) else None)
-        first = replace(message, from_addr=details.email or "", text=details.text, kind="mail")
+        first = replace(
+            message,
+            from_addr=details.email or "",
+            subject=details.subject,  # never the command: a reply would register again
+            text=details.text,
+            kind="mail",
+        )
         return transition(case, ComplaintReceived(first, may_reply=True), now, self.policy)
 
     def _global(

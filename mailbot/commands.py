@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from mailbot.errors import ProcedureError
+from mailbot.tags import INERT_HASH
 
 # Who may give a command: staff (any staff member), co-owner, committee.
 STAFF, CO_OWNER, COMMITTEE = "staff", "co-owner", "committee"
@@ -114,6 +116,26 @@ def tokens(subject: str) -> list[Token]:
         end = found[i + 1].start() if i + 1 < len(found) else len(subject)
         result.append(Token(match.group(1).lower(), subject[match.end() : end].strip()))
     return result
+
+
+def sender_tokens(subject: str, quoted: Iterable[str] = ()) -> list[Token]:
+    """The `#word`s of a reply's subject that its sender wrote, not copied from `quoted`
+    (the subjects of mailbot's mails it answers): those after the quoted subject where the
+    subject still holds it (`Re: <quoted> #reply`), else those whose word the quoted
+    subjects did not hold. A complainant's `Factuur #reply` copied into a notification
+    never becomes a staff member's command."""
+    text = " ".join(subject.split())
+    # Compared with mailbot's inert `＃` read as `#`: a client that folds the fullwidth sign
+    # back to ASCII still quotes mailbot's text, not its sender's.
+    sources = [" ".join(source.split()).replace(INERT_HASH, "#") for source in quoted]
+    sources = [source for source in sources if source]
+    plain = text.replace(INERT_HASH, "#")  # the same length: positions carry over
+    for source in sources:
+        at = plain.rfind(source)
+        if at >= 0:
+            return tokens(text[at + len(source) :])
+    copied = {t.word for source in sources for t in tokens(source)}
+    return [t for t in tokens(text) if t.word not in copied]
 
 
 def parse_command(token: Token) -> Command:

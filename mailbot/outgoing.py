@@ -11,7 +11,7 @@ from mailbot.ical import invitation
 from mailbot.model import Case, MessageRecord, OutAttachment, OutboundMail, SendMail
 from mailbot.render import Rendered, Renderer
 from mailbot.settings import Settings
-from mailbot.tags import ensure_tag
+from mailbot.tags import ensure_tag, neutralise
 from mailbot.terms import term_text
 
 TRACK_NAMES = {
@@ -206,9 +206,11 @@ def _build_one(
         **effect.context,
     }
     rendered = render(lang, context, extras)
-    subject = rendered.subject
+    # Copied text (a complainant's subject, a command as given) gives no command or tag.
+    prefix = settings.organisation.case_prefix
+    subject = neutralise(rendered.subject, prefix, keep=case.id if case else None)
     if case is not None:
-        subject = ensure_tag(subject, case.id, settings.organisation.case_prefix)
+        subject = ensure_tag(subject, case.id, prefix)
     message_id = stable_message_id(
         settings, case.id if case else "", trigger_id, effect.template, person.email
     )

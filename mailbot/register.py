@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mailbot.errors import ProcedureError
+from mailbot.tags import INERT_HASH
+
+_SUBJECT_LENGTH = 70
 
 _KEYS = {
     "naam": "name",
@@ -43,6 +46,15 @@ class Registration:
     phone: str
     channel: str  # telefoon | mondeling | brief | email
     description: str
+
+    @property
+    def subject(self) -> str:
+        """The case's subject: the description's first line, shortened; never the staff
+        member's `#register` subject, so no reply to the case's mail repeats the command."""
+        line = " ".join(self.description.strip().splitlines()[0].split())
+        if len(line) > _SUBJECT_LENGTH:
+            line = line[:_SUBJECT_LENGTH].rsplit(" ", 1)[0] + "\u2026"
+        return line.replace("#", INERT_HASH)
 
     @property
     def text(self) -> str:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from mailbot.commands import SPECS, Token, may_give, parse_command, tokens
+from mailbot.commands import SPECS, Token, may_give, parse_command, sender_tokens, tokens
 from mailbot.errors import ProcedureError
 
 
@@ -123,3 +123,40 @@ def test_every_command_has_a_dutch_and_an_english_word() -> None:
     words = [w for s in SPECS for w in (s.name, s.dutch)]
     assert len(SPECS) >= 29
     assert len(set(words)) == len(words) - 2  # only #status and #help are the same in both
+
+
+NOTICE = "Nieuwe klacht [KL-2026-0002]: Factuur klopt niet #reply"
+
+
+# Attack 3A: a complainant's subject copied into mailbot's notification gives no command.
+@pytest.mark.parametrize(
+    ("subject", "quoted", "expected"),
+    [
+        (f"Re: {NOTICE}", [NOTICE], []),
+        (f"Re: {NOTICE} #notitie", [NOTICE], [("notitie", "")]),
+        (f"AW: {NOTICE}  #toewijzen pieter", [NOTICE], [("toewijzen", "pieter")]),
+        (
+            "Re: Nieuwe klacht [KL-2026-0002]: Bestelling #A123",
+            ["Nieuwe klacht [KL-2026-0002]: Bestelling #A123"],
+            [],
+        ),
+        # Folded by the reply's client: still the same text.
+        ("Re: Nieuwe klacht [KL-2026-0002]:\r\n Factuur klopt niet #reply", [NOTICE], []),
+        # The subject was edited: the words mailbot's subject held count for nothing.
+        ("[KL-2026-0002] Factuur #reply", [NOTICE], []),
+        ("[KL-2026-0002] Factuur #reply #status", [NOTICE], [("status", "")]),
+        # mailbot's inert sign folded back to "#" by the reply's client: still quoted text.
+        (f"Re: {NOTICE}", [NOTICE.replace("#", "\uff03")], []),
+        ("[KL-2026-0002] #reply", [NOTICE.replace("#", "\uff03")], []),
+        # A reply to no mailbot mail: every word counts.
+        ("Re: [KL-2026-0002] #reply", [], [("reply", "")]),
+        # The In-Reply-To subject first; an older one in References does not hide commands.
+        (
+            f"Re: {NOTICE} #opgelost",
+            ["Stand van zaken [KL-2026-0002]", NOTICE],
+            [("opgelost", "")],
+        ),
+    ],
+)
+def test_sender_tokens(subject: str, quoted: list[str], expected: list[tuple[str, str]]) -> None:
+    assert [(t.word, t.rest) for t in sender_tokens(subject, quoted)] == expected

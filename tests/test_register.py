@@ -42,3 +42,18 @@ def test_incomplete_registrations_are_refused(body: str, code: str) -> None:
     with pytest.raises(ProcedureError) as refused:
         registration(body)
     assert refused.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("description", "subject"),
+    [
+        ("Belde over de factuur.\nDie klopt niet.", "Belde over de factuur."),
+        ("#reply #registreer klopt niet", "\uff03reply \uff03registreer klopt niet"),
+        ("woord " * 30, "woord " * 10 + "woord\u2026"),
+    ],
+)
+def test_the_case_subject_is_the_description_never_a_command(
+    description: str, subject: str
+) -> None:
+    details = registration(f"Naam: Jan\nKanaal: telefoon\nOmschrijving: {description}")
+    assert details.subject == subject

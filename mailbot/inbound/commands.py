@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from mailbot.authresults import vouches
-from mailbot.commands import Command, may_give, parse_command, spec_for, tokens
+from itertools import islice
+
+from mailbot.authresults import ambiguous_sender, vouches
+from mailbot.commands import Command, may_give, parse_command, sender_tokens, spec_for
 from mailbot.errors import ProcedureError
 from mailbot.inbound.item import InboundItem, Outcome, PipelineContext
+
+# How many thread references are followed to find the mailbot mail a reply answers: its
+# In-Reply-To and the latest References (a hostile mail may carry thousands).
+_MAX_REFERENCES = 20
 
 
 def read_commands(item: InboundItem, ctx: PipelineContext) -> Outcome | None:
     if item.sender_role not in ("staff", "committee") or item.no_reply_reason:
         return None  # a complainant's or a robot's subject is never a command
-    found = tokens(item.mail.subject)
+    found = sender_tokens(item.mail.subject, replied_subjects(item, ctx))
     item.given = [t.as_given for t in found]
     if not found:
         return None
@@ -23,8 +29,29 @@ def read_commands(item: InboundItem, ctx: PipelineContext) -> Outcome | None:
     return None
 
 
+def replied_subjects(item: InboundItem, ctx: PipelineContext) -> list[str]:
+    """The subjects of mailbot's own mails this mail answers, In-Reply-To first: the text
+    in its subject that mailbot wrote (or copied), which holds no command of the sender."""
+    refs = (*item.mail.in_reply_to, *reversed(item.mail.references))
+    subjects: list[str] = []
+    for ref in dict.fromkeys(islice(refs, _MAX_REFERENCES)):
+        case_id = ctx.store.case_for_message_id(ref)
+        if case_id is None:
+            continue
+        case = item.case if item.case and item.case.id == case_id else ctx.store.get_case(case_id)
+        subjects += [
+            m.subject
+            for m in (case.messages if case else ())
+            if m.message_id == ref and m.direction == "out"
+        ]
+    return subjects
+
+
 def _authenticate(item: InboundItem, ctx: PipelineContext) -> None:
     trusted = ctx.settings.security.trusted_authserv_id
+    if ambiguous_sender(item.mail):
+        # Whatever the server checked, mailbot cannot tell which sender it vouched for.
+        raise ProcedureError("not_authenticated", server=trusted or "From")
     if trusted and not vouches(item.mail, trusted):
         raise ProcedureError("not_authenticated", server=trusted)
 

@@ -35,6 +35,9 @@ class ComplainantWrote:
 
     message: MessageRecord
     may_reply: bool
+    # The trusted server said dmarc=fail, or the From can be read as another sender: the
+    # mail may be forged, so it is kept and shown to staff but takes no procedural step.
+    doubtful: bool = False
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,10 @@ def complainant_wrote(case: Case, ev: ComplainantWrote, now: datetime, policy: P
     if not ev.may_reply:
         auto = replace(ev.message, kind="auto")
         return record(case, auto, Event(now, ev.message.from_addr, "automatic mail")), []
+    if ev.doubtful:  # recorded, staff asked to confirm; no agreement, no other step
+        event = Event(now, ev.message.from_addr, "complainant wrote", "not authenticated")
+        case = record(case, ev.message, event)
+        return case, [mail("client_reply", "case-staff", ev.message, doubtful=True)]
     case = record(case, ev.message, Event(now, ev.message.from_addr, "complainant wrote"))
     effects = [mail("client_reply", "case-staff", ev.message)]
     if case.status == "closed":
