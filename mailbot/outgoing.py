@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from mailbot.audience import Recipient, recipients, sees_content
+from mailbot.audience import Recipient, is_respondent, recipients, sees_content
 from mailbot.ical import invitation
 from mailbot.model import Case, MessageRecord, OutAttachment, OutboundMail, SendMail
 from mailbot.render import Rendered, Renderer
@@ -117,6 +117,7 @@ def _case_extras(effect: SendMail, case: Case, person: Recipient, settings: Sett
             {"kind": d.kind, "at": d.at, "author": d.author, "text": d.text} for d in case.documents
         ],
         "limited": limited,
+        "as_respondent": is_respondent(person.email, case),
         "next_deadline": {"name": upcoming[0].name, "due": upcoming[0].due} if upcoming else None,
     }
 
