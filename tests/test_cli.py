@@ -131,7 +131,7 @@ def test_cases_lists_open_and_overdue(deployment: Deployment, make_mail) -> None
     assert code == 0 and "KL-2026-0001" not in out
     code, out = deployment.cli("cases", "--overdue", "--at", "2026-03-18T10:00:00+01:00")
     assert "KL-2026-0001" in out and "OVERDUE" in out
-    code, out = deployment.cli("cases", "--track", "formal")
+    code, out = deployment.cli("cases", "--track", "formal", "--at", "2026-03-18T10:00:00+01:00")
     assert "KL-2026-0001" not in out
 
 
