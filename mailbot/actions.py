@@ -9,9 +9,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from mailbot.authresults import doubtful
-from mailbot.autoreply import failed_recipients
 from mailbot.audience import outside_respondent, sees_content
+from mailbot.authresults import doubtful, vouches
+from mailbot.autoreply import failed_recipients
 from mailbot.commands import Command, spec_for
 from mailbot.errors import ProcedureError
 from mailbot.inbound.item import (
@@ -24,6 +24,7 @@ from mailbot.inbound.item import (
     Refuse,
     RunCommands,
 )
+from mailbot.inbound.rate_limit import DAILY_LIMIT
 from mailbot.model import AttachmentRecord, Case, MessageRecord, OutboundMail, Party, SendMail
 from mailbot.outgoing import as_record, build_mails
 from mailbot.procedure import (
@@ -50,6 +51,9 @@ log = logging.getLogger("mailbot")
 REFUSALS_ALERT = 3  # refused mails from one sender in a day before the operator is told
 # Commands whose answer is itself the confirmation.
 _SELF_ANSWERING = frozenset({"status", "help", "list"})
+# Never held for the hourly cap: the acknowledgement of receipt of a formal complaint has a
+# legal term, and goes only to a complaint complete with name, address and signature.
+NEVER_HELD = frozenset({"formal_acknowledgement"})
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ class Actions:
         case, effects = transition(
             case, ComplaintReceived(message, outcome.may_reply), now, self.policy
         )
+        effects = self._tell_staff_of_reply(self.pace(effects, item, now), item)
         log.info("opened %s (%s) for %s", case.id, case.track, item.mail.from_addr)
         return self.case_changes(case, effects, message, now)
 
@@ -121,6 +126,7 @@ class Actions:
             suspect = outcome.role == "complainant" and doubtful(item.mail, trusted)
             event = ComplainantWrote(message, may_reply, doubtful=suspect)
             case, effects = transition(outcome.case, event, now, self.policy)
+            effects = self.pace(effects, item, now)
         else:
             event = StaffWrote(message, self._actor(item))
             case, effects = transition(outcome.case, event, now, self.policy)
@@ -198,6 +204,51 @@ class Actions:
         answer = mail("help", item.mail.from_addr, message)
         return Changes(outbox=self._mails(None, [answer], message, now))
 
+    # --- automatic replies under the global hourly cap ------------------------------------
+
+    def pace(self, effects: list[SendMail], item: InboundItem, now: datetime) -> list[SendMail]:
+        """Automatic replies to the sender of `item` count against the global hourly cap
+        and, once the hour's budget is spent, wait in the outbox for their turn: held, never
+        dropped. A sender the trusted server authenticated cannot be a forged address
+        (answering them is no backscatter) and is answered at once, outside the cap."""
+        held = [
+            i
+            for i, e in enumerate(effects)
+            if e.auto_submitted == "auto-replied" and e.template not in NEVER_HELD
+        ]
+        if not held or self.vouched(item):
+            return effects
+        cap = self.settings.security.max_auto_replies_per_hour
+        turns = self.store.auto_reply_turns(now, cap, len(held))
+        paced = list(effects)
+        for i, turn in zip(held, turns, strict=True):
+            paced[i] = replace(paced[i], capped=True, not_before=turn if turn > now else None)
+        return paced
+
+    def vouched(self, item: InboundItem) -> bool:
+        trusted = self.settings.security.trusted_authserv_id
+        return bool(trusted) and vouches(item.mail, trusted)
+
+    def _tell_staff_of_reply(self, effects: list[SendMail], item: InboundItem) -> list[SendMail]:
+        """The new-case notice says what became of the automatic reply to the complainant:
+        sent, waiting until its turn, or not sent and why."""
+        reply = next((e for e in effects if e.auto_submitted == "auto-replied"), None)
+        if reply is not None:
+            status = {"status": "waiting", "until": reply.not_before} if reply.not_before else {}
+            status = status or {"status": "sent"}
+        elif item.no_reply_reason == DAILY_LIMIT:
+            status = {"status": "none", "why": "daily_limit"}
+        elif item.no_reply_reason is not None:
+            status = {"status": "none", "why": "automatic", "detail": item.no_reply_reason}
+        else:
+            status = {"status": "none", "why": "no_address"}
+        status["template"] = reply.template if reply else None
+        status["cap"] = self.settings.security.max_auto_replies_per_hour
+        return [
+            replace(e, context={**e.context, "reply": status}) if e.template == "new_case" else e
+            for e in effects
+        ]
+
     # --- global commands ------------------------------------------------------------------
 
     def _register(
@@ -214,7 +265,8 @@ class Actions:
             text=details.text,
             kind="mail",
         )
-        return transition(case, ComplaintReceived(first, may_reply=True), now, self.policy)
+        case, effects = transition(case, ComplaintReceived(first, may_reply=True), now, self.policy)
+        return case, self._tell_staff_of_reply(effects, item)
 
     def _global(
         self, command: Command, actor: Actor, message: MessageRecord, now: datetime

@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from mailbot import __version__
 from mailbot.app import App, build_app, renderer_for
 from mailbot.check import run_checks
 from mailbot.clock import SYSTEM_CLOCK, Clock, FixedClock, OffsetClock
 from mailbot.config import find_config, load_config
+from mailbot.digest import waiting as digest_waiting
 from mailbot.errors import ConfigError, MailbotError
 from mailbot.flusher import BackgroundFlusher
 from mailbot.outgoing import preview
@@ -27,7 +29,15 @@ from mailbot.samples import TEMPLATES, sample_case, sample_effect
 from mailbot.sending import SendReport
 from mailbot.settings import Settings
 from mailbot.store import Store
-from mailbot.views import CASE_HEADER, case_json, case_row, format_table, is_overdue, timeline
+from mailbot.views import (
+    CASE_HEADER,
+    case_json,
+    case_row,
+    format_table,
+    is_overdue,
+    timeline,
+    waiting_line,
+)
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("mailbot")
@@ -218,6 +228,7 @@ def cmd_cases(args: argparse.Namespace, settings: Settings, clock: Clock, out: T
     with Store.open(settings.storage.data_dir, readonly=True) as store:
         # Open cases are all in the hot store; only --all reads the archive.
         cases = store.cases() if which == "all" else store.hot_cases()
+        held = digest_waiting(store.waiting_replies())
     if which == "open":
         cases = [c for c in cases if c.status == "open"]
     elif which == "overdue":
@@ -230,6 +241,8 @@ def cmd_cases(args: argparse.Namespace, settings: Settings, clock: Clock, out: T
     else:
         rows = [case_row(c, clock.now()) for c in cases]
         print(format_table(CASE_HEADER, rows), file=out)
+        if held["count"]:
+            print("\n" + waiting_line(held, ZoneInfo(settings.organisation.timezone)), file=out)
     return EXIT_OK
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from mailbot.audience import is_respondent
-from mailbot.model import Case
+from mailbot.model import Case, OutboundMail
 from mailbot.settings import Settings
 
 
@@ -59,3 +59,9 @@ def rows(
             }
         )
     return found
+
+
+def waiting(held: list[OutboundMail]) -> dict[str, Any]:
+    """How many automatic replies the hourly cap holds back, and when the last will go."""
+    turns = [m.next_attempt_at for m in held if m.next_attempt_at is not None]
+    return {"count": len(held), "until": max(turns, default=None)}

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from mailbot.deadlines import due_notices, next_moment
 from mailbot.digest import people as digest_people
 from mailbot.digest import rows as digest_rows
+from mailbot.digest import waiting as digest_waiting
 from mailbot.model import SendMail
 from mailbot.outgoing import build_mails
 from mailbot.retention import (
@@ -111,11 +112,12 @@ class TimedDuties:
         horizon_day = self.calendar.add_working_days(today, DIGEST_WORKING_DAYS)
         horizon = self.calendar.end_of_day(horizon_day)
         cases = self.store.hot_cases()
+        held = digest_waiting(self.store.waiting_replies())
         outbox = []
         for email, view in digest_people(self.settings):
             found = digest_rows(cases, email, view, horizon, now)
             if found:
-                context = {"rows": found, "today": today, "horizon": horizon_day}
+                context = {"rows": found, "today": today, "horizon": horizon_day, "waiting": held}
                 effect = SendMail("digest", email, context=context)
                 outbox += build_mails(effect, None, None, self.settings, self.renderer, now)
         self.store.apply(Changes(outbox=outbox, meta={"digest": today.isoformat()}))

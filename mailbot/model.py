@@ -194,6 +194,10 @@ class SendMail:
     in_reply_to: str | None = None
     context: dict[str, Any] = field(default_factory=dict)
     attach: tuple[str, ...] = ()
+    # An automatic reply paced by the global hourly cap: it counts against the cap, and waits
+    # in the outbox until `not_before` when the hour's budget is spent (set by the edge).
+    capped: bool = False
+    not_before: datetime | None = None
 
 
 Effect = SendMail
@@ -228,6 +232,7 @@ class OutboundMail:
     attachments: tuple[OutAttachment, ...] = ()
     status: str = "pending"  # pending | sent | failed
     attempts: int = 0
-    next_attempt_at: datetime | None = None
+    next_attempt_at: datetime | None = None  # a retry's moment, or a held reply's turn
+    capped: bool = False  # an automatic reply counted against the global hourly cap
     last_error: str | None = None
     sent_at: datetime | None = None

@@ -226,6 +226,8 @@ def _build_one(
         created_at=now,
         headers=_thread_headers(effect, case, trigger),
         attachments=_attachments(effect, case, person, subject, settings, now),
+        next_attempt_at=effect.not_before,
+        capped=effect.capped,
     )
 
 

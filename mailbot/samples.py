@@ -52,7 +52,14 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "acknowledgement": {},
     "formal_missing": {"missing": ["address", "signature"]},
     "formal_acknowledgement": {"decision_due": _at(4, 13, 21, 59)},
-    "new_case": {},
+    "new_case": {
+        "reply": {
+            "status": "waiting",
+            "until": _at(3, 16, 10, 5),
+            "template": "acknowledgement",
+            "cap": 200,
+        },
+    },
     "client_reply": {},
     "party_agreed": {"party": "complainant", "both": False},
     "command_result": {
@@ -177,6 +184,7 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         "kind": "escalation",
     },
     "digest": {
+        "waiting": {"count": 140, "until": _at(3, 18, 9, 2)},
         "today": date(2026, 3, 18),
         "horizon": date(2026, 3, 25),
         "rows": [

@@ -36,6 +36,8 @@ STORE_FILE = "store.json"
 LOCK_FILE = "mailbot.lock"
 COLD_DIR = "archive"
 HOT_SEEN_DAYS = 30  # dedupe keys younger than this stay in the hot file
+# Capped replies `cap` places apart are more than an hour apart: no closed hour holds more.
+PAST_AN_HOUR = timedelta(hours=1, seconds=1)
 BACKUP_DIR = "backups"
 BACKUPS_KEPT = 3
 
@@ -132,10 +134,12 @@ class Store:
         self._counters: dict[str, int] = {}
         self._meta: dict[str, str] = {}
         self._stats: list[dict[str, Any]] = []
-        # Automatic replies of the last day: all their times, and per address (both sorted,
-        # so a count is a bisection, not a scan — the pipeline asks for every mail).
+        # Automatic replies of the last day, per address when queued (the daily cap per
+        # sender), and the turn of each capped one (the global hourly cap; a held reply's turn
+        # may lie ahead). Sorted, so a count is a bisection: the pipeline asks for every mail.
         self._auto: list[datetime] = []
         self._auto_to: dict[str, list[datetime]] = {}
+        self._auto_latest: datetime | None = None
         self._dirty = False
         self._removed: set[str] = set()
         self._unsynced: list[Path] = []
@@ -232,7 +236,13 @@ class Store:
         self._stats = [dict(d) for d in db.table("stats").all()]
         self._counters = {d["key"]: d["value"] for d in db.table("counters").all()}
         for doc in db.table("autoreplies").all():
-            self._note_auto(doc["to"], datetime.fromisoformat(doc["at"]))
+            at = datetime.fromisoformat(doc["at"])
+            kind = doc.get("kind")  # none: a record from before held replies counted for both
+            if kind in (None, "sender"):
+                bisect.insort(self._auto_to.setdefault(doc["to"], []), at)
+                self._auto_latest = max(self._auto_latest or at, at)
+            if kind in (None, "turn"):
+                bisect.insort(self._auto, at)
         if not self.readonly or (self.data_dir / COLD_DIR).exists():
             self.cold.load()
         for case_id in [*self._cases, *self.cold.case_ids()]:
@@ -297,10 +307,35 @@ class Store:
             return SeenRecord(key, "", "", outcome, datetime.min, case_id or None)
 
     def auto_replies(self, to: str | None, since: datetime) -> int:
-        """Automatic replies queued since `since`, to one address or (None) to anyone."""
+        """Automatic replies queued since `since` to one address, or (None) capped replies
+        whose turn is at or after `since` (held ones included)."""
         with self._lock:
             times = self._auto if to is None else self._auto_to.get(to.lower(), [])
             return len(times) - bisect.bisect_left(times, since)
+
+    def auto_reply_turns(self, now: datetime, cap: int, count: int = 1) -> list[datetime]:
+        """When `count` more capped automatic replies may go out: at once while the hour's
+        budget lasts, else each more than an hour after the reply `cap` places before it.
+        Turns are handed out in order, so no 60 minutes ever hold more than `cap`."""
+        with self._lock:
+            taken = self._auto[-cap:]
+            turns: list[datetime] = []
+            for _ in range(count):
+                turn = max(now, taken[-1]) if taken else now
+                if len(taken) >= cap:
+                    turn = max(turn, taken[-cap] + PAST_AN_HOUR)
+                taken.append(turn)
+                turns.append(turn)
+            return turns
+
+    def waiting_replies(self) -> list[OutboundMail]:
+        """Capped automatic replies the hourly cap held back, not sent yet."""
+        with self._lock:
+            return [
+                m
+                for m in self.outbox()
+                if m.status == "pending" and m.capped and m.next_attempt_at is not None
+            ]
 
     def seen_records(self) -> list[SeenRecord]:
         """The dedupe records still in the hot store (the recent ones)."""
@@ -358,11 +393,8 @@ class Store:
                 self._index_thread(case)
                 self._count(case.id)
             for mail in changes.outbox:
-                if mail.message_id not in self._outbox and (
-                    ("Auto-Submitted", "auto-replied") in mail.headers
-                ):
-                    self._note_auto(mail.to.lower(), mail.created_at)
                 if mail.message_id not in self._outbox:
+                    self._note_auto(mail)
                     self._outbox[mail.message_id] = mail
                     self._outbox_json[mail.message_id] = b""
                     self._uncommitted_mail.add(mail.message_id)
@@ -468,9 +500,12 @@ class Store:
         self._encode_stale()
         small = {
             "autoreplies": [
-                {"to": to, "at": at.isoformat()}
-                for to, times in self._auto_to.items()
-                for at in times
+                *(
+                    {"to": to, "at": at.isoformat(), "kind": "sender"}
+                    for to, times in self._auto_to.items()
+                    for at in times
+                ),
+                *({"to": "", "at": at.isoformat(), "kind": "turn"} for at in self._auto),
             ],
             "counters": [{"key": k, "value": v} for k, v in sorted(self._counters.items())],
             "meta": [{"key": k, "value": v} for k, v in sorted(self._meta.items())],
@@ -483,18 +518,27 @@ class Store:
             **{name: [encode(doc) for doc in docs] for name, docs in small.items()},
         }
 
-    def _note_auto(self, to: str, at: datetime) -> None:
-        bisect.insort(self._auto, at)
-        bisect.insort(self._auto_to.setdefault(to, []), at)
+    def _note_auto(self, mail: OutboundMail) -> None:
+        """Count a newly queued automatic reply: for its address when queued, and, when
+        capped, at its turn (the moment it may go), so the cap counts what goes out when."""
+        if ("Auto-Submitted", "auto-replied") not in mail.headers:
+            return
+        bisect.insort(self._auto_to.setdefault(mail.to.lower(), []), mail.created_at)
+        self._auto_latest = max(self._auto_latest or mail.created_at, mail.created_at)
+        if mail.capped:
+            bisect.insort(self._auto, mail.next_attempt_at or mail.created_at)
 
     def _forget_old_auto(self) -> None:
-        if not self._auto:
+        """Older than a day counts for no cap (the turns: a day before the last one)."""
+        if self._auto:
+            cutoff = self._auto[-1] - timedelta(days=1)
+            del self._auto[: bisect.bisect_right(self._auto, cutoff)]
+        if self._auto_latest is None:
             return
-        cutoff = self._auto[-1] - timedelta(days=1)
-        if self._auto[0] > cutoff:
-            return
-        del self._auto[: bisect.bisect_right(self._auto, cutoff)]
+        cutoff = self._auto_latest - timedelta(days=1)
         for to, times in list(self._auto_to.items()):
+            if times[0] > cutoff:
+                continue
             del times[: bisect.bisect_right(times, cutoff)]
             if not times:
                 del self._auto_to[to]

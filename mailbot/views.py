@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from mailbot.codec import to_dict
 from mailbot.model import Case, Deadline, MessageRecord
@@ -102,6 +103,16 @@ def timeline(case: Case, now: datetime) -> str:
             lines.append(f"  {_t(doc.at)}  {doc.kind} by {doc.author}")
             lines += [f"      {line}" for line in doc.text.splitlines()[:5]]
     return "\n".join(lines)
+
+
+def waiting_line(held: dict[str, Any], zone: ZoneInfo) -> str:
+    """Automatic replies the hourly cap holds back (digest.waiting), for `mailbot cases`."""
+    count, until = held["count"], held["until"].astimezone(zone)
+    return (
+        f"{count} automatic repl{'y' if count == 1 else 'ies'} to complainants "
+        f"{'waits' if count == 1 else 'wait'} for the hourly cap; the last goes out "
+        f"{_t(until)} ({until.tzname()})"
+    )
 
 
 def _message_line(m: MessageRecord) -> str:

@@ -304,7 +304,8 @@ def test_every_catalogue_entry_is_exactly_the_documented_extra_context() -> None
         "deadline_escalation": {"deadline", "kind"},
         "delivery_failed": {"failed_to"},
         "report": {"year", "attachments"},
-        "digest": {"today", "horizon", "rows"},
+        "digest": {"today", "horizon", "rows", "waiting"},
+        "new_case": {"reply"},
     }
     for name, extra in TEMPLATES.items():
         assert set(extra) == documented.get(name, set()), name
