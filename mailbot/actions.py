@@ -43,7 +43,7 @@ from mailbot.procedure.ops import mail
 from mailbot.reasons import explain
 from mailbot.register import registration
 from mailbot.render import Renderer
-from mailbot.replytext import new_text
+from mailbot.replytext import new_text, quoted_passage
 from mailbot.report import render_report, store_figures
 from mailbot.store import Changes, SeenRecord, Store
 
@@ -51,6 +51,8 @@ log = logging.getLogger("mailbot")
 REFUSALS_ALERT = 3  # refused mails from one sender in a day before the operator is told
 # Commands whose answer is itself the confirmation.
 _SELF_ANSWERING = frozenset({"status", "help", "list"})
+# Commands whose text the procedure mails to the complainant or the respondent.
+_ONWARD = frozenset({"reply", "resolve", "proposal", "ruling", "extend"})
 # Never held for the hourly cap: the acknowledgement of receipt of a formal complaint has a
 # legal term, and goes only to a complaint complete with name, address and signature.
 NEVER_HELD = frozenset({"formal_acknowledgement"})
@@ -138,9 +140,11 @@ class Actions:
     def _commands(
         self, outcome: RunCommands, item: InboundItem, message: MessageRecord, now: datetime
     ) -> tuple[Changes, str]:
-        actor, text = self._actor(item), new_text(item.mail.text)
+        actor, answered = self._actor(item), self._answered(outcome.case, item)
+        text = new_text(item.mail.text, item.mail.html, answered)
         case, effects, loose = outcome.case, [], []
         try:
+            _check_onward(outcome.commands, text, answered)
             for command in outcome.commands:
                 if spec_for(command.name).needs_case:
                     assert case is not None  # read_commands refused it otherwise
@@ -160,10 +164,21 @@ class Actions:
         if not all(c.name in _SELF_ANSWERING for c in outcome.commands):
             named = any(c.name == "respondent" for c in outcome.commands)
             outside = outside_respondent(case, self.settings) if named else ""
-            effects.append(self._result(item, message, created=created, outside_respondent=outside))
+            result = self._result(item, message, created=created, outside_respondent=outside)
+            effects.append(_quoting_sent(result, text, effects))
         changes = self.case_changes(case, effects, message, now) if case else Changes()
         changes.outbox += self._mails(None, loose, message, now)
         return changes, "commands"
+
+    def _answered(self, case: Case | None, item: InboundItem) -> list[str]:
+        """The texts of mailbot's mail that this mail answers (In-Reply-To, else References);
+        without either, everything mailbot sent the sender on the case."""
+        out = [m for m in case.messages if m.direction == "out"] if case else []
+        for ids in (item.mail.in_reply_to, item.mail.references):
+            found = [m.text for m in out if m.message_id in ids]
+            if found:
+                return found
+        return [m.text for m in out if item.mail.from_addr in m.to]
 
     def _refuse(
         self, outcome: Refuse, item: InboundItem, message: MessageRecord, now: datetime
@@ -415,3 +430,31 @@ class Actions:
         return SeenRecord(
             item.dedupe_key or sha, item.mail.message_id, sha, outcome, now, case_id, reason
         )
+
+
+def _check_onward(commands: Iterable[Command], text: str, answered: list[str]) -> None:
+    """A text mailed onward must be the sender's own: refused when nothing of it is left,
+    or when it still repeats a passage of the mailbot mail it answers (quoted text)."""
+    onward = next((c for c in commands if c.name in _ONWARD), None)
+    if onward is None:
+        return
+    word = onward.given.split()[0].lstrip("#")  # as the sender wrote it: Dutch or English
+    if not text.strip():
+        raise ProcedureError("onward_empty", command=word)
+    passage = quoted_passage(text, answered)
+    if passage:
+        raise ProcedureError("onward_quoted", command=word, passage=passage[:300])
+
+
+def _quoting_sent(result: SendMail, text: str, effects: list[SendMail]) -> SendMail:
+    """The confirmation quotes the text exactly as it went to the complainant or respondent."""
+    onward = any(
+        e.to in ("complainant", "respondent")
+        and text in (e.context.get("text"), e.context.get("reason"))
+        for e in effects
+    )
+    return (
+        replace(result, context={**result.context, "sent_text": text})
+        if onward and text
+        else result
+    )

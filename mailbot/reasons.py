@@ -91,6 +91,22 @@ _TEXTS = {
         "nl": "#{command} heeft tekst nodig: schrijf die in de mail zelf.",
         "en": "#{command} needs text: write it in the body of the mail.",
     },
+    "onward_empty": {
+        "nl": "na het weglaten van de geciteerde tekst bleef er van uw mail geen tekst over om "
+        "met #{command} te versturen; er is niets verstuurd. Schrijf uw tekst boven of onder "
+        "het citaat en stuur de mail opnieuw.",
+        "en": "once the quoted text was left out, no text of yours was left to send with "
+        "#{command}; nothing has been sent. Write your text above or below the quote and send "
+        "the mail again.",
+    },
+    "onward_quoted": {
+        "nl": "de tekst bij #{command} bevat nog een passage uit de mail van mailbot waarop u "
+        "antwoordt; er is niets verstuurd, zodat geen interne tekst naar buiten gaat. "
+        'Gevonden passage: "{passage}". Haal die weg en stuur de mail opnieuw.',
+        "en": "the text of #{command} still holds a passage of the mailbot mail you are "
+        "answering; nothing has been sent, so that no internal text goes outside. Passage "
+        'found: "{passage}". Remove it and send the mail again.',
+    },
     "term_passed": {
         "nl": "de beslistermijn is al verstreken ({due}); verlengen kan alleen binnen de termijn.",
         "en": "the decision term has already passed ({due}); it can only be extended within it.",
