@@ -3,7 +3,6 @@ subject copied into staff mail, a registration's subject, a forged agreement."""
 
 from __future__ import annotations
 
-import email
 import itertools
 from email.message import EmailMessage, Message
 from email.policy import default
@@ -11,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from conftest import TestImap
+from test_tracks import COACH, FORM, Office
+from test_tracks import body as text
 
 from mailbot.commands import tokens
 from mailbot.tags import find_case_tags
@@ -18,35 +19,27 @@ from mailbot.tags import find_case_tags
 from e2e import Deployment
 from support import ANNA, BRAM, CLIENT, COMMITTEE, COMPLAINTS, PIETER
 
-COACH = "coach@example.org"
 _ids = itertools.count(1)
 TAG = "[KL-2026-0001]"
-FORM = (
-    "Naam: Jan Jansen\nAdres: Dorpsstraat 1, 1234 AB Voorbeeld\n"
-    "Datum of periode: maart 2026\nOmschrijving: De coach kwam niet opdagen.\n"
-    "Handtekening: J. Jansen\n"
-)
 
 
-class Mailroom:
-    """Mail in, one poll, and what each address received."""
+class Mailroom(Office):
+    """The office of test_tracks, with the trusted server's verdict and the From header
+    written as a forger would write them."""
 
-    def __init__(self, deployment: Deployment) -> None:
-        self.d = deployment
-
-    def send(
+    def write(
         self,
-        from_header: str,
+        sender: str,
         subject: str,
         body: str = "Zie onderwerp.",
         to: str = COMPLAINTS,
-        results: str | None = None,
         reply_to: Message | None = None,
-    ) -> dict[str, list[Message]]:
+        results: str | None = None,
+    ) -> None:
         msg = EmailMessage()
         if results is not None:
             msg["Authentication-Results"] = results
-        msg["From"] = from_header
+        msg["From"] = sender
         msg["To"] = to
         msg["Subject"] = subject
         msg["Message-ID"] = f"<f{next(_ids)}@mail.example.nl>"
@@ -54,29 +47,19 @@ class Mailroom:
             msg["In-Reply-To"] = reply_to["Message-ID"]
             msg["References"] = reply_to["Message-ID"]
         msg.set_content(body)
-        raw = msg.as_bytes(policy=default.clone(linesep="\r\n", max_line_length=200))
-        self.d.sink.clear()
-        self.d.deliver(raw)
-        code, out = self.d.poll()
-        assert code == 0, out
-        received: dict[str, list[Message]] = {}
-        for m in self.d.sink.messages:
-            parsed = email.message_from_bytes(m.raw, policy=default)
-            received.setdefault(m.rcpt_tos[0], []).append(parsed)
-        return received
+        self.d.deliver(msg.as_bytes(policy=default.clone(linesep="\r\n", max_line_length=200)))
+
+    def send(self, sender: str, subject: str, body: str = "Zie onderwerp.", **kw):
+        return self.step(sender, subject, body, **kw)
 
     def staff(self, sender: str, subject: str, body: str = "Zie onderwerp.", **kw):
         """A staff or committee member's genuine mail: DMARC passed for their domain."""
         domain = sender.rpartition("@")[2]
         results = f"mx.example.nl; dmarc=pass header.from={domain}"
-        return self.send(sender, subject, body, results=results, **kw)
+        return self.step(sender, subject, body, results=results, **kw)
 
     def case(self, n: int = 0):
         return sorted(self.d.cases(), key=lambda c: c.id)[n]
-
-
-def text(message: Message) -> str:
-    return message.get_body(("plain",)).get_content()
 
 
 def subjects(received: dict[str, list[Message]], who: str) -> list[str]:
