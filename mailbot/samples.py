@@ -168,6 +168,7 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         }
     },
     "delivery_failed": {"failed_to": "jan.jansen@example.org"},
+    "address_unsupported": {"failed_to": "jörg@example.de"},
     "report": {
         "year": 2025,
         "attachments": [

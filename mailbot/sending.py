@@ -48,6 +48,8 @@ class Sender(Protocol):
 REFUSED = "refused"  # the server refused it for good (5xx)
 UNSUPPORTED = "unsupported"  # an internationalised address the server cannot take
 BROKEN = "broken"  # it could not be written or handed over: an error of this mail
+# How each failure stands in the case file.
+_HEADLINE = {REFUSED: "SMTP refused", UNSUPPORTED: "Address not supported", BROKEN: "Not sent"}
 
 
 @dataclass(frozen=True)
@@ -252,7 +254,7 @@ class OutboxSending:
             "in",
             self.settings.smtp.host,
             (mail.to,),
-            f"SMTP refused: {mail.subject}",
+            f"{_HEADLINE[refusal.kind]}: {mail.subject}",
             now,
             refusal.reason,
             kind="bounce",
@@ -260,6 +262,11 @@ class OutboxSending:
         internal = self.settings.staff_member(mail.to) or self.settings.committee_member(mail.to)
         event = DeliveryFailed(notice, mail.to)
         updated, effects = transition(case, event, now, self.actions.policy)
+        if refusal.kind == UNSUPPORTED:  # the procedure says who is told; this, what is wrong:
+            effects = [  # no address to check, the person must be reached another way
+                replace(e, template="address_unsupported") if e.template == "delivery_failed" else e
+                for e in effects
+            ]
         changes = self.actions.case_changes(updated, [] if internal else effects, notice, now)
         self.store.apply(changes)
 

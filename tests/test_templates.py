@@ -105,6 +105,7 @@ AUDIENCE = {
     "deadline_escalation": "staff",
     "digest": "staff",
     "delivery_failed": "staff",
+    "address_unsupported": "staff",
     "report": "staff",
 }
 # The track a case is on when the template is sent.
@@ -303,6 +304,7 @@ def test_every_catalogue_entry_is_exactly_the_documented_extra_context() -> None
         "deadline_reminder": {"deadline", "kind"},
         "deadline_escalation": {"deadline", "kind"},
         "delivery_failed": {"failed_to"},
+        "address_unsupported": {"failed_to"},
         "report": {"year", "attachments"},
         "digest": {"today", "horizon", "rows", "waiting"},
         "new_case": {"reply"},
