@@ -129,6 +129,7 @@ class OutboxSending:
         """Mark failed mail failed and record each failure on its case (staff told), in the
         caller's thread: the one that changes cases and commits. The operator hears of the
         failures that are not a server's plain refusal, all of them in one alert."""
+        alert = [r for r in refusals if r.kind != REFUSED]
         for refusal in refusals:
             mail = refusal.mail
             self.store.update_outbound(
@@ -136,8 +137,20 @@ class OutboxSending:
                     mail, status="failed", attempts=mail.attempts + 1, last_error=refusal.reason
                 )
             )
-            self._record_refusal(refusal, now)
-        self._alert_operator([r for r in refusals if r.kind != REFUSED], now)
+            try:
+                self._record_refusal(refusal, now)
+            except StoreError:
+                raise
+            except Exception as exc:  # the mail stays failed; the operator hears of both
+                log.exception("outbox: the failure of %s is not on its case", mail.message_id)
+                note = f"{refusal.reason}; not recorded on the case: {type(exc).__name__}: {exc}"
+                alert = [r for r in alert if r is not refusal] + [replace(refusal, reason=note)]
+        try:
+            self._alert_operator(alert, now)
+        except StoreError:
+            raise
+        except Exception:  # the failures are recorded and logged; the alert is extra
+            log.exception("outbox: the operator alert about %d failed mail(s) failed", len(alert))
 
     def _send_lanes(
         self,

@@ -35,7 +35,8 @@ class SmtpSender:
             raise SmtpAuthError(
                 f"{where} rejected the login of {s.username}: {exc.smtp_code}"
             ) from None
-        except (OSError, smtplib.SMTPException) as exc:
+        # UnicodeError: a host name that IDNA refuses, a login that is not ASCII.
+        except (OSError, smtplib.SMTPException, UnicodeError) as exc:
             raise SmtpError(f"cannot connect to {where}: {_describe(exc)}") from exc
         self._conn = conn
 

@@ -373,3 +373,31 @@ def test_an_error_composing_one_mail_fails_that_mail_only(
     assert staff and all(
         str(received[r]["Subject"]).startswith(f"Mail niet bezorgd bij {bad.to}") for r in staff
     )
+
+
+def test_a_failure_that_cannot_be_recorded_on_its_case_stops_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = sample_case()
+    mails = [
+        OutboundMail(f"q{i}@mailbot.example.nl", case.id, "klachten@example.nl", p, "s", "t", NOW)
+        for i, p in enumerate(complainant(n) for n in range(1, 4))
+    ]
+    composing_fails_for(monkeypatch, mails[0].message_id, RuntimeError("boom"))
+
+    def transition(*args: object) -> None:
+        raise KeyError("a case the procedure cannot take")
+
+    monkeypatch.setattr(sending, "transition", transition)
+    with SmtpSink() as sink:
+        settings = make_settings(tmp_path, smtp_port=sink.port)
+        with build_app(settings) as app:
+            app.store.apply(Changes(cases=[case], outbox=mails))
+            app.store.commit()
+            report = app.service.flush_outbox(app.sender, NOW)
+            assert (report.sent, report.failed) == (2, 1)
+            [failed] = [m for m in app.store.outbox() if m.message_id == mails[0].message_id]
+            assert failed.status == "failed"
+            assert app.service.flush_outbox(app.sender, NOW).sent == 1  # the alert
+    [alert] = [parsed(m) for m in sink.messages if m.rcpt_tos == (OPERATOR,)]
+    assert "RuntimeError: boom; not recorded on the case: KeyError" in text(alert)
