@@ -173,6 +173,8 @@ _ATTRIBUTION = (
         _DATE_OR_ADDRESS + r"\s*Op\b.{4,300}\b(schreef|het volgende geschreven)\b.{0,300}:\s*$",
         re.IGNORECASE,
     ),
+    # "Name <address> wrote:" / "Name <address> schreef:"
+    re.compile(r"\s*\S.{0,200}@[^\s<>]+>?\s*(wrote|schreef)\s*:\s*$", re.IGNORECASE),
     # "Name <address> schreef op DATE:" / "Name wrote on DATE:" (webmail, Outlook.com)
     re.compile(
         _DATE_OR_ADDRESS + r"\s*\S.{0,200}\b(schreef|wrote)\s+(op|on)\b.{2,120}:\s*$",
@@ -205,6 +207,8 @@ _MOBILE = re.compile(
     r"\b.{0,60}$",
     re.IGNORECASE,
 )
+_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+_YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _RULER = re.compile(r"^\s*(\* \* \*|-{3,}|_{3,})\s*$")  # an <hr> as html2text writes it
 
 
@@ -213,13 +217,25 @@ def _quoted(line: str) -> bool:
     return stripped.startswith(">") or stripped == _GAP
 
 
-def _header_block(lines: Sequence[str], i: int, need: int = 2) -> bool:
-    """A "Van:"/"From:" line with at least `need` more header lines after it."""
+def _header_block(lines: Sequence[str], i: int, need: int = 2, ruled: bool = False) -> bool:
+    """A "Van:"/"From:" line with at least `need` more header lines after it, naming an
+    address or a moment (year and time): a client's, not "Van: 10:00 / Datum: ..." in prose.
+    After Outlook's rule of underscores (`ruled`) one header line is enough."""
     if not _FROM.match(lines[i]):
         return False
     following = [line for line in lines[i + 1 : i + 7] if line.strip()][:5]
-    labels = {m.group(1).lower() for line in following if (m := _HEADER.match(line))}
-    return len(labels) >= need
+    found = [(m.group(1).lower(), line) for line in following if (m := _HEADER.match(line))]
+    if len({label for label, _ in found}) < need:
+        return False
+    if ruled or re.search(r"@|<|mailto:", lines[i]):
+        return True
+    return any(
+        label in _MOMENT_LABELS and _TIME.search(line) and _YEAR.search(line)
+        for label, line in found
+    )
+
+
+_MOMENT_LABELS = frozenset({"verzonden", "sent", "datum", "date"})
 
 
 def _starts_original(lines: Sequence[str], i: int) -> bool:
@@ -230,7 +246,8 @@ def _starts_original(lines: Sequence[str], i: int) -> bool:
     if _DASHED_ATTRIBUTION.match(line) or _JOINED_HEADERS.search(line):
         return True
     if _RULE.match(line):
-        return any(_header_block(lines, j, 1) for j in range(i + 1, min(i + 4, len(lines))))
+        following = range(i + 1, min(i + 4, len(lines)))
+        return any(_header_block(lines, j, 1, ruled=True) for j in following)
     return _header_block(lines, i)
 
 
@@ -352,11 +369,15 @@ def _author_text(lines: list[str], sent: _SentText) -> str:
     keep = [True] * len(lines)
     i = 0
     while i < len(lines):
-        if _quoted(lines[i]):
+        if _quoted(lines[i]) or _broken_wrap(lines, i):
             keep[i] = False
         elif size := _attribution(lines, i):
             if _next_is_quote(lines, i + size):
                 keep[i : i + size] = [False] * size
+            elif _machine_written(" ".join(lines[i : i + size])):
+                # The original follows without "> " marks (Yahoo, Apple on iOS, some webmail).
+                keep[i:] = [False] * (len(lines) - i)
+                break
             i += size
             continue
         elif _MOBILE.match(lines[i]):
@@ -365,6 +386,21 @@ def _author_text(lines: list[str], sent: _SentText) -> str:
     _drop_repeats(lines, keep, sent)
     kept = [line.rstrip() for line, k in zip(lines, keep, strict=True) if k]
     return _tidy(kept)
+
+
+def _machine_written(attribution: str) -> bool:
+    """An attribution a mail client wrote: with the address, or with the year and the time
+    (a person's "Op 2 december schreef de trainer:" has neither)."""
+    return "@" in attribution or bool(_TIME.search(attribution) and _YEAR.search(attribution))
+
+
+def _broken_wrap(lines: Sequence[str], i: int) -> bool:
+    """A line without "> " between two quoted lines, right after a long one: the rest of a
+    quoted line that a client wrapped after quoting it (Gmail on Android)."""
+    if i == 0 or i + 1 >= len(lines) or not lines[i].strip():
+        return False
+    before, after = lines[i - 1], lines[i + 1]
+    return _quoted(before) and len(before) >= 60 and _quoted(after)
 
 
 def _tidy(lines: list[str]) -> str:

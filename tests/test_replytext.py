@@ -102,6 +102,28 @@ SHAPES = [
         "Onderwerp: Nieuwe klacht\n\nOude tekst\n",
         "Akkoord.",
     ),
+    (
+        "the original unmarked after a client's attribution (Yahoo)",
+        "Dat is goed.\n\nOn Monday, 7 December 2026, 09:12:16 CET, Jan Jansen wrote:\n\n"
+        "Kunt u mij terugbellen?\nJan\n",
+        "Dat is goed.",
+    ),
+    (
+        "'Name <address> wrote:' with the original unmarked",
+        "Prima.\n\nJan <jan@example.org> wrote:\n\nHallo,\nkunt u bellen?\n",
+        "Prima.",
+    ),
+    (
+        "a quoted line wrapped again after quoting (Gmail on Android)",
+        "Test\n\nOp 3 dec 2026 10:12 schreef Klachten <k@example.nl>:\n> Een heel lange regel "
+        "van het origineel die na het citeren nog\neens werd afgebroken.\n> Volgende regel\n",
+        "Test",
+    ),
+    (
+        "times and a date in prose are no header block",
+        "Afspraak:\nVan: 10:00\nTot: 12:00\nDatum: 5 januari 2027\nOnderwerp: evaluatie\n",
+        "Afspraak:\nVan: 10:00\nTot: 12:00\nDatum: 5 januari 2027\nOnderwerp: evaluatie",
+    ),
     ("a ruler left at the end", "Akkoord.\n\n* * *\n", "Akkoord."),
     ("Sent from my iPhone", "Prima.\n\nVerstuurd vanaf mijn iPhone\n", "Prima."),
 ]
