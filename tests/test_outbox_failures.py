@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import Message
@@ -19,13 +20,13 @@ from conftest import TestImap
 from test_faults import complainant, complaint, deliver, wait_for_ack
 
 from mailbot import sending
-from mailbot.app import build_app
+from mailbot.app import App, build_app
 from mailbot.backoff import Backoff
 from mailbot.clock import OffsetClock
 from mailbot.devmail import ReceivedMail, SmtpSink, _Handler
 from mailbot.errors import AddressNotSupported
 from mailbot.imap import ImapMailbox
-from mailbot.model import OutboundMail
+from mailbot.model import Case, OutboundMail
 from mailbot.runner import Daemon
 from mailbot.samples import sample_case
 from mailbot.smtp import SmtpSender
@@ -328,6 +329,24 @@ def composing_fails_for(monkeypatch: pytest.MonkeyPatch, bad: str, exc: BaseExce
     monkeypatch.setattr(sending, "compose", compose)
 
 
+def case_mails(count: int) -> tuple[Case, list[OutboundMail]]:
+    """The sample case and one mail of it to each of `count` complainants."""
+    case = sample_case()
+    return case, [
+        OutboundMail(f"r{n}@mailbot.example.nl", case.id, "klachten@example.nl", p, "s", "t", NOW)
+        for n, p in enumerate(complainant(n) for n in range(1, count + 1))
+    ]
+
+
+@contextmanager
+def queued(tmp_path: Path, sink: SmtpSink, case: Case, mails: list[OutboundMail]) -> Iterator[App]:
+    """An app sending to `sink`, with the case and its mails committed."""
+    with build_app(make_settings(tmp_path, smtp_port=sink.port)) as app:
+        app.store.apply(Changes(cases=[case], outbox=mails))
+        app.store.commit()
+        yield app
+
+
 @pytest.mark.parametrize(
     "exc",
     [
@@ -342,29 +361,21 @@ def composing_fails_for(monkeypatch: pytest.MonkeyPatch, bad: str, exc: BaseExce
 def test_an_error_composing_one_mail_fails_that_mail_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exc: BaseException
 ) -> None:
-    case = sample_case()
-    people = [complainant(n) for n in range(1, 7)]
-    mails = [
-        OutboundMail(f"r{i}@mailbot.example.nl", case.id, "klachten@example.nl", p, "s", "t", NOW)
-        for i, p in enumerate(people)
-    ]
+    case, mails = case_mails(6)
+    people = [m.to for m in mails]
     bad = mails[2]
     composing_fails_for(monkeypatch, bad.message_id, exc)
-    with SmtpSink() as sink:
-        settings = make_settings(tmp_path, smtp_port=sink.port)
-        with build_app(settings) as app:
-            app.store.apply(Changes(cases=[case], outbox=mails))
-            app.store.commit()
-            report = app.service.flush_outbox(app.sender, NOW)
-            assert (report.sent, report.failed, report.deferred) == (5, 1, 0)
-            [failed] = [m for m in app.store.outbox() if m.message_id == bad.message_id]
-            assert failed.status == "failed"
-            assert (failed.last_error or "").startswith(f"could not be sent: {type(exc).__name__}")
-            stored = app.store.get_case(case.id)
-            assert stored is not None
-            assert [m.to for m in stored.messages if m.kind == "bounce"] == [(bad.to,)]
-            told = app.service.flush_outbox(app.sender, NOW)  # the notices of the failure
-            assert told.failed == 0 and app.store.pending_outbox(NOW) == []
+    with SmtpSink() as sink, queued(tmp_path, sink, case, mails) as app:
+        report = app.service.flush_outbox(app.sender, NOW)
+        assert (report.sent, report.failed, report.deferred) == (5, 1, 0)
+        [failed] = [m for m in app.store.outbox() if m.message_id == bad.message_id]
+        assert failed.status == "failed"
+        assert (failed.last_error or "").startswith(f"could not be sent: {type(exc).__name__}")
+        stored = app.store.get_case(case.id)
+        assert stored is not None
+        assert [m.to for m in stored.messages if m.kind == "bounce"] == [(bad.to,)]
+        told = app.service.flush_outbox(app.sender, NOW)  # the notices of the failure
+        assert told.failed == 0 and app.store.pending_outbox(NOW) == []
     received = {m.rcpt_tos[0]: parsed(m) for m in sink.messages}
     assert set(people) - set(received) == {bad.to}
     alert = received[OPERATOR]
@@ -378,26 +389,18 @@ def test_an_error_composing_one_mail_fails_that_mail_only(
 def test_a_failure_that_cannot_be_recorded_on_its_case_stops_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    case = sample_case()
-    mails = [
-        OutboundMail(f"q{i}@mailbot.example.nl", case.id, "klachten@example.nl", p, "s", "t", NOW)
-        for i, p in enumerate(complainant(n) for n in range(1, 4))
-    ]
+    case, mails = case_mails(3)
     composing_fails_for(monkeypatch, mails[0].message_id, RuntimeError("boom"))
 
     def transition(*args: object) -> None:
         raise KeyError("a case the procedure cannot take")
 
     monkeypatch.setattr(sending, "transition", transition)
-    with SmtpSink() as sink:
-        settings = make_settings(tmp_path, smtp_port=sink.port)
-        with build_app(settings) as app:
-            app.store.apply(Changes(cases=[case], outbox=mails))
-            app.store.commit()
-            report = app.service.flush_outbox(app.sender, NOW)
-            assert (report.sent, report.failed) == (2, 1)
-            [failed] = [m for m in app.store.outbox() if m.message_id == mails[0].message_id]
-            assert failed.status == "failed"
-            assert app.service.flush_outbox(app.sender, NOW).sent == 1  # the alert
+    with SmtpSink() as sink, queued(tmp_path, sink, case, mails) as app:
+        report = app.service.flush_outbox(app.sender, NOW)
+        assert (report.sent, report.failed) == (2, 1)
+        [failed] = [m for m in app.store.outbox() if m.message_id == mails[0].message_id]
+        assert failed.status == "failed"
+        assert app.service.flush_outbox(app.sender, NOW).sent == 1  # the alert
     [alert] = [parsed(m) for m in sink.messages if m.rcpt_tos == (OPERATOR,)]
     assert "RuntimeError: boom; not recorded on the case: KeyError" in text(alert)
