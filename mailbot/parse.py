@@ -37,6 +37,7 @@ from mailbot.headers import (
     unfold,
 )
 from mailbot.model import Attachment, InboundMail
+from mailbot.rawparse import message_from_bytes
 
 # mail-parser logs a warning for every part type it does not render (delivery-status,
 # images, ...): routine for mailbot, noise in the journal.
@@ -83,8 +84,8 @@ def parse_message(raw: bytes) -> InboundMail:
 
 def _run_mailparser(raw: bytes) -> mailparser.MailParser:
     try:
-        parsed = mailparser.MailParser.from_bytes(raw)
-    except MailParserRecursionError as exc:
+        parsed = mailparser.MailParser(message_from_bytes(raw))  # in slices: bounded memory
+    except (MailParserRecursionError, RecursionError) as exc:
         raise MailParseError("message nested too deeply to parse") from exc
     except Exception as exc:
         raise MailParseError(f"cannot parse message ({type(exc).__name__})") from exc

@@ -7,11 +7,12 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
 from mailbot.actions import Actions, Handled
+from mailbot.batches import batch_bytes, plan_batches
 from mailbot.duties import TimedDuties
 from mailbot.errors import MailbotError, MailParseError, StoreError
 from mailbot.inbound.item import (
@@ -61,7 +62,12 @@ class PollReport:
 
 
 PARSE_AHEAD_BATCHES = 3  # batches waiting in the inbox from which a parse worker pays off
-PARSE_AHEAD_BYTES = 32 * 2**20  # a bigger batch is fetched only when the one before is done
+PARSE_AHEAD_BYTES = 8 * 2**20  # a bigger batch is fetched only when the one before is done
+SIZE_WINDOW = 2000  # mails whose sizes are asked in one FETCH when planning batches
+# A mail's text as far as its case record and the staff notices carry it (about 100 pages);
+# the original stays kept whole (.eml, processed folder). Every copy of a longer text made
+# on its way to the outbox multiplied a 20 MB mail into gigabytes.
+MAX_TEXT_CHARS = 256 * 1024
 
 
 @dataclass
@@ -96,23 +102,24 @@ class Service(TimedDuties, OutboxSending):
         now: datetime,
         should_stop: Callable[[], bool] = lambda: False,
         after_batch: Callable[[], None] = lambda: None,
+        alive: Callable[[], None] = lambda: None,
     ) -> PollReport:
-        """Handle everything in the inbox now, batch by batch: commit, then move. A stop
-        request ends it after the current batch; `after_batch` runs after each one."""
+        """Handle everything in the inbox now, batch by batch: commit, then move. Batches are
+        bounded by count and by bytes, so a killed poll fetches at most one batch again. A stop
+        request ends it after the current batch; `after_batch` runs after each one, `alive`
+        after each mail (the watchdog hears from a long poll)."""
         report = PollReport()
         uids = mailbox.pending_uids()
-        size = self.settings.imap.batch_size
-        chunks = [uids[i : i + size] for i in range(0, len(uids), size)]
         # A flood is parsed a batch ahead on another core; a few mails are not worth a process.
-        flood = len(chunks) >= PARSE_AHEAD_BATCHES
+        flood = len(uids) > (PARSE_AHEAD_BATCHES - 1) * self.settings.imap.batch_size
         if flood:
             log.info("%d mails waiting: parsing ahead in a worker process", len(uids))
         handled = 0
         with (ParsePool.start() if flood else None) or contextlib.nullcontext() as pool:
-            for batch in self._batches(mailbox, chunks, pool, should_stop):
+            for batch in self._batches(mailbox, self._planned(mailbox, uids), pool, should_stop):
                 if should_stop():
                     break
-                self._poll_batch(mailbox, batch, now, report, pool)
+                self._poll_batch(mailbox, batch, now, report, pool, alive)
                 del batch  # its mail is not held while the next batch is fetched
                 handled += 1
                 after_batch()
@@ -120,23 +127,36 @@ class Service(TimedDuties, OutboxSending):
                 log.info("%d of %d batches parsed in the worker", pool.worker_batches, handled)
         return report
 
+    def _planned(
+        self, mailbox: Mailbox, uids: Sequence[int]
+    ) -> Iterator[tuple[list[int], dict[int, int]]]:
+        """The batches to fetch, each with its mails' sizes; sizes are asked a window at a
+        time, so a huge inbox is never listed whole."""
+        limit = self.settings.security.max_message_bytes
+        count, most = self.settings.imap.batch_size, batch_bytes(limit)
+        for start in range(0, len(uids), SIZE_WINDOW):
+            window = uids[start : start + SIZE_WINDOW]
+            sizes = mailbox.sizes(window)
+            for chunk in plan_batches(window, sizes, count, most, limit):
+                yield chunk, {uid: sizes[uid] for uid in chunk if uid in sizes}
+
     def _batches(
         self,
         mailbox: Mailbox,
-        chunks: Sequence[Sequence[int]],
+        planned: Iterator[tuple[list[int], dict[int, int]]],
         pool: ParsePool | None,
         should_stop: Callable[[], bool],
     ) -> Iterator[_Batch]:
         """The batches, fetched and kept. With a pool, a batch (after the first, parsed here
         while the worker starts) is fetched and handed to it before the one before is
-        handled; a big one is not (memory: two batches at most). Nothing is fetched after a
-        stop request, and a failed fetch lets what was fetched before it be handled first."""
+        handled; a big one is not (memory: two small batches at most). Nothing is fetched
+        after a stop request, and a failed fetch lets what was fetched before it be handled
+        first."""
         waiting: deque[_Batch] = deque()
         try:
-            for number, chunk in enumerate(chunks):
+            for number, (chunk, sizes) in enumerate(planned):
                 if should_stop():
                     break
-                sizes = mailbox.sizes(chunk)
                 if pool is None or sum(sizes.values()) > PARSE_AHEAD_BYTES:
                     yield from _drain(waiting)
                     yield self._fetch(mailbox, chunk, sizes, None)
@@ -170,6 +190,7 @@ class Service(TimedDuties, OutboxSending):
         now: datetime,
         report: PollReport,
         pool: ParsePool | None,
+        alive: Callable[[], None],
     ) -> None:
         limit = self.settings.security.max_message_bytes
         moves: dict[str, list[int]] = {PROCESSED: [], QUARANTINE: []}
@@ -179,12 +200,14 @@ class Service(TimedDuties, OutboxSending):
             moves[QUARANTINE].append(uid)
         raws = [m.raw for m in batch.messages]
         parsed = pool.result(batch.future, raws) if pool and batch.future else [None] * len(raws)
+        del raws
         for message, sha, mail in zip(batch.messages, batch.shas, parsed, strict=True):
             handled = self.handle(message.raw, now, message.received_at, parsed=mail, sha=sha)
             self.store.apply(handled.changes)
             moves[handled.folder].append(message.uid)
             report.fetched += 1
             setattr(report, handled.kind, getattr(report, handled.kind) + 1)
+            alive()
         # Only what the store has committed may leave the inbox.
         self.store.commit()
         if moves[PROCESSED]:
@@ -212,7 +235,7 @@ class Service(TimedDuties, OutboxSending):
         try:
             if isinstance(parsed, Exception):
                 raise parsed
-            mail = parsed or parse_message(raw)
+            mail = _bounded(parsed or parse_message(raw))
             item = InboundItem(mail=mail, raw=raw)
             outcome = run_pipeline(item, PipelineContext(self.settings, self.store, now))
             if isinstance(outcome, Quarantine):
@@ -254,6 +277,24 @@ class Service(TimedDuties, OutboxSending):
             reason=reason,
         )
         return Changes(outbox=outbox, seen=[seen])
+
+
+def _bounded(mail: InboundMail) -> InboundMail:
+    """The mail with its text (and HTML) cut at MAX_TEXT_CHARS, saying how much was left out."""
+    if len(mail.text) <= MAX_TEXT_CHARS and len(mail.html or "") <= MAX_TEXT_CHARS:
+        return mail
+    html = mail.html if mail.html is None or len(mail.html) <= MAX_TEXT_CHARS else None
+    return replace(mail, text=_cut(mail.text), html=html)
+
+
+def _cut(text: str) -> str:
+    if len(text) <= MAX_TEXT_CHARS:
+        return text
+    left = len(text) - MAX_TEXT_CHARS
+    return (
+        f"{text[:MAX_TEXT_CHARS]}\n\n[... {left} tekens weggelaten; de hele mail is bewaard"
+        f" / {left} characters left out; the whole mail is kept]\n"
+    )
 
 
 def _drain(waiting: deque[_Batch]) -> Iterator[_Batch]:

@@ -517,10 +517,10 @@ def test_nesting_2000_deep_is_a_parse_error_not_a_crash() -> None:
 
 
 def test_any_library_failure_becomes_mail_parse_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    def explode(raw: bytes) -> None:
+    def explode(self: mailparser.MailParser) -> None:
         raise ValueError("library bug")
 
-    monkeypatch.setattr(mailparser.MailParser, "from_bytes", explode)
+    monkeypatch.setattr(mailparser.MailParser, "parse", explode)
     with pytest.raises(MailParseError, match="ValueError") as caught:
         parse_message(b"From: a@example.org\n\nx\n")
     assert isinstance(caught.value.__cause__, ValueError)
