@@ -10,6 +10,7 @@ from itertools import product
 
 from mailbot.app import renderer_for
 from mailbot.errors import MailbotError
+from mailbot.fsutil import find_symlink, symlink_refusal
 from mailbot.imap import ImapMailbox
 from mailbot.outgoing import build_mails
 from mailbot.render import LANGUAGES
@@ -61,6 +62,8 @@ def check_data_dir(settings: Settings) -> CheckResult:
         return CheckResult("data dir", False, f"{path} does not exist and neither does its parent")
     if not os.access(probe, os.W_OK | os.X_OK):
         return CheckResult("data dir", False, f"{probe} is not writable for this user")
+    if (link := find_symlink(path)) is not None:
+        return CheckResult("data dir", False, symlink_refusal(path, link))
     return CheckResult("data dir", True, f"{path} is writable")
 
 

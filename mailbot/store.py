@@ -27,7 +27,7 @@ from tinydb.storages import Storage
 from mailbot.codec import from_dict, to_dict
 from mailbot.coldstore import ColdStore
 from mailbot.errors import StoreCorruptError, StoreError, StoreLockedError
-from mailbot.fsutil import atomic_write, fsync_paths
+from mailbot.fsutil import atomic_write, find_symlink, fsync_paths, symlink_refusal, write_inside
 from mailbot.hotfile import assemble, encode
 from mailbot.model import Case, OutboundMail
 from mailbot.sentlog import SentJournal
@@ -165,9 +165,12 @@ class Store:
     def _acquire_lock(self) -> None:
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         except OSError as exc:
             raise StoreError(f"cannot use data dir {self.data_dir}: {exc.strerror}") from exc
+        if (link := find_symlink(self.data_dir)) is not None:
+            os.close(fd)
+            raise StoreError(symlink_refusal(self.data_dir, link))
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -619,20 +622,14 @@ class Store:
 
     def _save(self, path: Path, data: bytes) -> None:
         try:
-            exists = path.stat().st_size == len(data)  # content-addressed: the same bytes
+            exists = path.lstat().st_size == len(data)  # content-addressed: the same bytes
         except FileNotFoundError:
             exists = False
         durable = [path]  # synced by the next commit, even when it was there already: a run
         # that crashed may have written it without
         if not exists:
-            try:
-                try:
-                    atomic_write(path, data, sync=False)
-                except FileNotFoundError:  # the first file of its folder
-                    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                    # and the names of the folder (and of `mail/` itself, the first time)
-                    durable += [path.parent, path.parent.parent]
-                    atomic_write(path, data, sync=False)
+            try:  # never through a symbolic link; folders it makes are synced too
+                durable = write_inside(self.data_dir, path.relative_to(self.data_dir), data)
             except OSError as exc:
                 raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
         with self._lock:
