@@ -4,6 +4,7 @@ into case records and outbox mail (one Changes per inbound mail)."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -53,6 +54,13 @@ REFUSALS_ALERT = 3  # refused mails from one sender in a day before the operator
 _SELF_ANSWERING = frozenset({"status", "help", "list"})
 # Commands whose text the procedure mails to the complainant or the respondent.
 _ONWARD = frozenset({"reply", "resolve", "proposal", "ruling", "extend"})
+# The staff's own text quoted back in a confirmation (templates/*/command_result): theirs to
+# write again, so no passage of it counts as mailbot's.
+_SENT_BLOCK = re.compile(
+    r"^--- (Verstuurde tekst|Text sent) \(begin\) ---$.*?^--- (Verstuurde tekst|Text sent) "
+    r"\((einde|end)\) ---$",
+    re.MULTILINE | re.DOTALL,
+)
 # Never held for the hourly cap: the acknowledgement of receipt of a formal complaint has a
 # legal term, and goes only to a complaint complete with name, address and signature.
 NEVER_HELD = frozenset({"formal_acknowledgement"})
@@ -74,6 +82,7 @@ class Actions:
         self.store = store
         self.renderer = renderer
         self._tz = ZoneInfo(self.settings.organisation.timezone)
+        store.pace_replies(self.settings.security.max_auto_replies_per_hour)
 
     def carry_out(
         self, outcome: Outcome, item: InboundItem, sha: str, received: datetime, now: datetime
@@ -113,7 +122,7 @@ class Actions:
         case, effects = transition(
             case, ComplaintReceived(message, outcome.may_reply), now, self.policy
         )
-        effects = self._tell_staff_of_reply(self.pace(effects, item, now), item)
+        effects = self._tell_staff_of_reply(case, self.pace(effects, item, now), item)
         log.info("opened %s (%s) for %s", case.id, case.track, item.mail.from_addr)
         return self.case_changes(case, effects, message, now)
 
@@ -175,10 +184,10 @@ class Actions:
         without either, everything mailbot sent the sender on the case."""
         out = [m for m in case.messages if m.direction == "out"] if case else []
         for ids in (item.mail.in_reply_to, item.mail.references):
-            found = [m.text for m in out if m.message_id in ids]
+            found = [_SENT_BLOCK.sub("", m.text) for m in out if m.message_id in ids]
             if found:
                 return found
-        return [m.text for m in out if item.mail.from_addr in m.to]
+        return [_SENT_BLOCK.sub("", m.text) for m in out if item.mail.from_addr in m.to]
 
     def _refuse(
         self, outcome: Refuse, item: InboundItem, message: MessageRecord, now: datetime
@@ -244,19 +253,21 @@ class Actions:
         trusted = self.settings.security.trusted_authserv_id
         return bool(trusted) and vouches(item.mail, trusted)
 
-    def _tell_staff_of_reply(self, effects: list[SendMail], item: InboundItem) -> list[SendMail]:
+    def _tell_staff_of_reply(
+        self, case: Case, effects: list[SendMail], item: InboundItem
+    ) -> list[SendMail]:
         """The new-case notice says what became of the automatic reply to the complainant:
         sent, waiting until its turn, or not sent and why."""
         reply = next((e for e in effects if e.auto_submitted == "auto-replied"), None)
         if reply is not None:
             status = {"status": "waiting", "until": reply.not_before} if reply.not_before else {}
             status = status or {"status": "sent"}
+        elif not case.complainant.email:
+            status = {"status": "none", "why": "no_address"}
         elif item.no_reply_reason == DAILY_LIMIT:
             status = {"status": "none", "why": "daily_limit"}
-        elif item.no_reply_reason is not None:
-            status = {"status": "none", "why": "automatic", "detail": item.no_reply_reason}
-        else:
-            status = {"status": "none", "why": "no_address"}
+        else:  # RFC 3834: the mail shows it must not be answered automatically
+            status = {"status": "none", "why": "automatic", "detail": item.no_reply_reason or ""}
         status["template"] = reply.template if reply else None
         status["cap"] = self.settings.security.max_auto_replies_per_hour
         return [
@@ -281,7 +292,7 @@ class Actions:
             kind="mail",
         )
         case, effects = transition(case, ComplaintReceived(first, may_reply=True), now, self.policy)
-        return case, self._tell_staff_of_reply(effects, item)
+        return case, self._tell_staff_of_reply(case, effects, item)
 
     def _global(
         self, command: Command, actor: Actor, message: MessageRecord, now: datetime

@@ -111,6 +111,7 @@ class Store:
         self._commit_lock = threading.Lock()  # one commit at a time
         self.journal = SentJournal(data_dir)
         self._lock_fd: int | None = None
+        self._reply_cap: int | None = None  # configuration, not state: kept across a reload
         self._reset_state()
 
     def _reset_state(self) -> None:
@@ -140,6 +141,7 @@ class Store:
         self._auto: list[datetime] = []
         self._auto_to: dict[str, list[datetime]] = {}
         self._auto_latest: datetime | None = None
+        self._capped_sent: list[datetime] = []  # when capped replies actually went
         self._dirty = False
         self._removed: set[str] = set()
         self._unsynced: list[Path] = []
@@ -246,6 +248,8 @@ class Store:
                 self._auto_latest = max(self._auto_latest or at, at)
             if kind in (None, "turn"):
                 bisect.insort(self._auto, at)
+            if kind == "sent":
+                bisect.insort(self._capped_sent, at)
         if not self.readonly or (self.data_dir / COLD_DIR).exists():
             self.cold.load()
         for case_id in [*self._cases, *self.cold.case_ids()]:
@@ -322,14 +326,7 @@ class Store:
         Turns are handed out in order, so no 60 minutes ever hold more than `cap`."""
         with self._lock:
             taken = self._auto[-cap:]
-            turns: list[datetime] = []
-            for _ in range(count):
-                turn = max(now, taken[-1]) if taken else now
-                if len(taken) >= cap:
-                    turn = max(turn, taken[-cap] + PAST_AN_HOUR)
-                taken.append(turn)
-                turns.append(turn)
-            return turns
+            return [_next_turn(taken, now, cap) for _ in range(count)]
 
     def waiting_replies(self) -> list[OutboundMail]:
         """Capped automatic replies the hourly cap held back, not sent yet."""
@@ -360,9 +357,10 @@ class Store:
 
     def pending_outbox(self, now: datetime) -> list[OutboundMail]:
         """Mail due to be sent. Only committed mail: one sent before its record is on disk
-        could be queued again, under the same Message-ID, after a crash."""
+        could be queued again, under the same Message-ID, after a crash. Capped replies only
+        as many as the last hour's sends leave room for (see `_within_the_hour`)."""
         with self._lock:
-            return [
+            due = [
                 m
                 for m in self.outbox()
                 if m.status == "pending"
@@ -370,6 +368,44 @@ class Store:
                 and m.message_id not in self._uncommitted_mail
                 and m.message_id not in self._held
             ]
+            return self._within_the_hour(due, now)
+
+    def pace_replies(self, cap: int) -> None:
+        """The global hourly cap of automatic replies, which `pending_outbox` keeps to."""
+        with self._lock:
+            self._reply_cap = cap
+
+    def _within_the_hour(self, due: list[OutboundMail], now: datetime) -> list[OutboundMail]:
+        """Turns keep the hour within the cap when each reply goes at its turn. When more come
+        due at once (mailbot was down past their turns), only the hour's room goes now and
+        every capped reply still waiting gets a new turn, in the same order."""
+        capped = sorted((m for m in due if m.capped), key=_turn)
+        cap = self._reply_cap
+        if cap is None or not capped:
+            return due
+        hour_ago = bisect.bisect_left(self._capped_sent, now - timedelta(hours=1))
+        recent = self._capped_sent[hour_ago:]
+        room = max(cap - len(recent), 0)
+        if len(capped) <= room:
+            return due
+        going = {m.message_id for m in capped[:room]}
+        waiting = sorted(
+            (
+                m
+                for m in self._outbox.values()
+                if m.status == "pending" and m.capped and m.message_id not in going
+            ),
+            key=_turn,
+        )
+        taken = [*recent, *[now] * len(going)]
+        for mail in waiting:
+            turn = _next_turn(taken, now, cap)
+            if mail.next_attempt_at != turn:
+                self._outbox[mail.message_id] = replace(mail, next_attempt_at=turn)
+                self._stale["outbox"].add(mail.message_id)
+                self._dirty = True
+        self._auto = taken
+        return [m for m in due if not m.capped or m.message_id in going]
 
     def hold_back(self, message_id: str) -> None:
         """Keep a mail out of `pending_outbox` until its refusal is recorded (in memory only:
@@ -457,6 +493,8 @@ class Store:
     def _set_sent(self, message_id: str, at: datetime) -> None:
         mail = self._outbox.get(message_id)
         if mail is not None and mail.status != "sent":
+            if mail.capped:
+                bisect.insort(self._capped_sent, at)
             self._outbox[message_id] = replace(mail, status="sent", sent_at=at)
             self._stale["outbox"].add(message_id)
             self._dirty = True
@@ -509,6 +547,7 @@ class Store:
                     for at in times
                 ),
                 *({"to": "", "at": at.isoformat(), "kind": "turn"} for at in self._auto),
+                *({"to": "", "at": at.isoformat(), "kind": "sent"} for at in self._capped_sent),
             ],
             "counters": [{"key": k, "value": v} for k, v in sorted(self._counters.items())],
             "meta": [{"key": k, "value": v} for k, v in sorted(self._meta.items())],
@@ -533,9 +572,9 @@ class Store:
 
     def _forget_old_auto(self) -> None:
         """Older than a day counts for no cap (the turns: a day before the last one)."""
-        if self._auto:
-            cutoff = self._auto[-1] - timedelta(days=1)
-            del self._auto[: bisect.bisect_right(self._auto, cutoff)]
+        for times in (self._auto, self._capped_sent):
+            if times:
+                del times[: bisect.bisect_right(times, times[-1] - timedelta(days=1))]
         if self._auto_latest is None:
             return
         cutoff = self._auto_latest - timedelta(days=1)
@@ -648,3 +687,17 @@ class Store:
                 path.unlink()
                 count += 1
         return count
+
+
+def _turn(mail: OutboundMail) -> datetime:
+    return mail.next_attempt_at or mail.created_at
+
+
+def _next_turn(taken: list[datetime], now: datetime, cap: int) -> datetime:
+    """The next turn after the `taken` ones (in order), appended to them: now, or later than
+    the last, and more than an hour after the one `cap` places back."""
+    turn = max(now, taken[-1]) if taken else now
+    if len(taken) >= cap:
+        turn = max(turn, taken[-cap] + PAST_AN_HOUR)
+    taken.append(turn)
+    return turn

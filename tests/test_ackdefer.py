@@ -30,6 +30,7 @@ HOUR = timedelta(hours=1)
 CAP = 100
 FLOOD = 300  # complaints from senders no server vouched for
 TRUSTED = 40  # complaints whose sender the trusted server authenticated (dmarc=pass)
+DATA = Path(__file__).parent / "data"
 SENT_LINE = re.compile(r"^INFO sent (\S+) to (\S+) ", re.M)
 
 
@@ -98,6 +99,40 @@ def test_the_turns_taken_survive_a_restart(tmp_path: Path) -> None:
         ]
         # the per-sender daily count is kept as well
         assert store.auto_replies("klant-0@example.org", START - HOUR) == 1
+
+
+def _send_due(store: Store, now: datetime) -> list[datetime]:
+    """What a flush would send at `now`, recorded as sent then."""
+    due = store.pending_outbox(now)
+    for reply in due:
+        store.mark_sent(reply.message_id, now)
+    store.commit()
+    return [now] * len(due)
+
+
+def test_after_downtime_past_their_turns_held_replies_still_keep_to_the_cap(
+    tmp_path: Path,
+) -> None:
+    with Store.open(tmp_path / "data") as store:
+        store.pace_replies(100)
+        _queue(store, 300, START, cap=100)
+        store.commit()
+        sent = _send_due(store, START)
+        assert len(sent) == 100
+        # mailbot is down from 00:30 to 02:30: both later turns have passed
+        back = START + timedelta(hours=2, minutes=30)
+        sent += _send_due(store, back)
+        assert len(sent) == 200  # the hour's room, not both turns at once
+        assert {m.next_attempt_at for m in store.waiting_replies()} == {
+            back + timedelta(hours=1, seconds=1)
+        }
+        assert _send_due(store, back + HOUR) == []
+    with Store.open(tmp_path / "data") as store:  # the new turns and the sends are on disk
+        store.pace_replies(100)
+        sent += _send_due(store, back + timedelta(hours=1, seconds=1))
+        assert store.waiting_replies() == []
+    assert len(sent) == 300
+    assert _busiest_hour(sent) == 100
 
 
 # --- the flood on Dovecot --------------------------------------------------------------------
@@ -301,3 +336,94 @@ def test_a_flood_is_acknowledged_in_full_within_the_hourly_cap(
         f"all done at +{max(capped) - START}; {duplicates} duplicate deliveries; "
         f"wall time {time.monotonic() - started:.1f} s"
     )
+
+
+# --- what staff are told, case by case -------------------------------------------------------
+
+
+def _notices(sink) -> dict[str, str]:
+    """Anna's new-case notices by the complainant's address (the last one of each)."""
+    return dict(_notices_all(sink))
+
+
+def _to(sink, address: str) -> list[str]:
+    return [
+        str(email.message_from_bytes(m.raw, policy=default)["Subject"])
+        for m in sink.messages
+        if address in m.rcpt_tos
+    ]
+
+
+def test_staff_are_told_whether_the_reply_went_waits_or_was_not_sent(
+    tmp_path: Path, pymap_server, smtp_sink
+) -> None:
+    imap = TestImap("pymap", pymap_server)
+    dep = Deployment(tmp_path, imap, smtp_sink)
+    allow_replies_per_hour(dep, 1)
+    formal_sender = "willem.degroot@example.org"
+    complete_formal = (
+        Path(__file__).parent / "data" / "complaint_formal_committee.eml"
+    ).read_bytes()
+    incomplete_formal = mail(4, "Formele klacht", "formeel-4@example.org", "Het ging mis.\n")
+    incomplete_formal = incomplete_formal.replace(
+        b"To: klachten@example.nl", b"To: klachtencommissie@example.nl"
+    )
+    deliver(
+        imap,
+        [
+            _complaint(1, False),  # the hour's budget of one
+            _complaint(2, False),  # waits an hour
+            complete_formal,  # a formal acknowledgement of receipt: never held
+            incomplete_formal,  # asking for the missing parts is an automatic reply: waits
+            *(mail(5, f"Klacht {k}", f"klacht-5-{k}@example.org", "Weer mis.\n") for k in range(4)),
+        ],
+    )
+    code, out = dep.poll(START.isoformat())
+    assert code == 0 and "8 new case(s)" in out, out
+    notices = _notices(smtp_sink)
+
+    assert (
+        "mailbot stuurt de klager nu een ontvangstbevestiging met het zaaknummer."
+        in (notices[complainant(1)])
+    )
+    assert len(_to(smtp_sink, complainant(1))) == 1
+    assert (
+        "mailbot stuurt de klager een ontvangstbevestiging met het zaaknummer op maandag "
+        "16 maart 2026 om 10:00; tot dan heeft de klager nog niets van ons gehoord."
+    ) in notices[complainant(2)]
+    assert _to(smtp_sink, complainant(2)) == []
+    assert "mailbot stuurt de klager nu de ontvangstbevestiging." in notices[formal_sender]
+    assert len(_to(smtp_sink, formal_sender)) == 1  # at once, though the cap was spent
+    assert (
+        "mailbot stuurt de klager een verzoek om wat er aan de klacht ontbreekt op maandag "
+        "16 maart 2026 om 11:00"
+    ) in notices[complainant(4)]
+    # the fourth complaint of one sender in a day: the per-sender cap, unchanged, drops it
+    fifth = [t for a, t in _notices_all(smtp_sink) if a == complainant(5)]
+    assert len(fifth) == 4
+    assert sum("op maandag 16 maart 2026 om" in t for t in fifth) == 3
+    assert (
+        "De klager krijgt geen automatisch antwoord: mailbot heeft dit adres vandaag al het "
+        "maximum aantal automatische antwoorden gestuurd."
+    ) in fifth[3]
+    assert "heeft een ontvangstbevestiging" not in "".join(notices.values())
+
+    # An hour and a second later the next one goes, and only that one.
+    code, out = dep.poll((START + timedelta(hours=1, seconds=1)).isoformat())
+    assert code == 0 and "sent 1," in out, out
+    (subject,) = _to(smtp_sink, complainant(2))
+    assert f"[{dep.cases()[1].id}]" in subject and dep.cases()[1].complainant.email == complainant(
+        2
+    )
+
+
+def _notices_all(sink) -> list[tuple[str, str]]:
+    """Every new-case notice to Anna as (complainant address, text)."""
+    found = []
+    for received in sink.messages:
+        msg = email.message_from_bytes(received.raw, policy=default)
+        if ANNA in received.rcpt_tos and str(msg["Subject"]).startswith("Nieuwe klacht"):
+            text = msg.get_content()
+            found.append((re.search(r"Zaak: +(\S+)", text)[1], text))
+    # in case order (several SMTP sessions deliver in any order)
+    return [(re.search(r"Klager: .*<(\S+)>", t)[1], t) for _, t in sorted(found)]
