@@ -167,3 +167,23 @@ def test_a_note_with_only_a_quote_is_no_onward_text(deployment: Deployment) -> N
     assert set(got) == {ANNA}
     assert "Niet uitgevoerd" not in str(got[ANNA][0]["Subject"])
     assert PIETER not in got
+
+
+def test_an_answer_may_repeat_the_staff_members_own_earlier_answer(
+    deployment: Deployment,
+) -> None:
+    """Replying to the confirmation, which quotes the first answer: the sentences the staff
+    member wrote before are theirs to write again, not mailbot's text."""
+    closing = "Mocht u nog vragen hebben, dan kunt u altijd contact met ons opnemen."
+    notice = notification(deployment)
+    deployment.deliver(reply(notice, "#antwoord", f"De creditnota is onderweg.\n\n{closing}\n"))
+    [confirmation] = sent_by_command(deployment)[ANNA]
+    deployment.sink.clear()
+    second = f"De creditnota is vandaag verstuurd.\n\n{closing}\n\nOp 3 dec 2026 om 11:00 schreef "
+    second += f"Klachten <klachten@example.nl>:\n{quoted(text_of(confirmation))}\n"
+    mail = reply(confirmation, "#antwoord", second)
+    deployment.deliver(mail.replace(b"<reply.1@mail.example.nl>", b"<reply.2@mail.example.nl>"))
+    got = sent_by_command(deployment)
+    [answer] = got[CLIENT]
+    assert closing in text_of(answer) and "vandaag verstuurd" in text_of(answer)
+    assert "Niet uitgevoerd" not in str(got[ANNA][0]["Subject"])
