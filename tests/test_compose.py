@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import email
+import email.message
 import random
 import string
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.policy import compat32, default
 
 from mailbot.compose import _POLICY, compose
-from mailbot.model import OutboundMail
+from mailbot.model import OutAttachment, OutboundMail
 
 NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 
@@ -55,3 +57,49 @@ def test_short_ascii_headers_fold_exactly_as_compat32_does() -> None:
         name = rng.choice(names)
         value = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80 - len(name))))
         assert _POLICY.fold_binary(name, value) == reference.fold_binary(name, value), value
+
+
+ORIGINAL = OutAttachment("01-origineel.eml", "message/rfc822", raw_sha256="ab" * 32)
+
+
+def with_original(raw: bytes, to: str = "jan@example.org") -> bytes:
+    mail = OutboundMail("a@b", "KL-2026-0001", "k@example.nl", to, "s", "t\n", NOW)
+    return compose(replace(mail, attachments=(ORIGINAL,)), "Org", lambda sha: raw)
+
+
+def attached(data: bytes) -> email.message.Message:
+    [part] = email.message_from_bytes(data, policy=default).iter_attachments()
+    return part
+
+
+def test_an_original_is_attached_byte_for_byte_with_crlf_line_ends() -> None:
+    raw = b"From: a@example.org\nSubject: x\n\nGr\xc3\xbc\xc3\x9fe, \xe9\n"  # 8-bit, LF, mixed
+    data = with_original(raw)
+    assert raw.replace(b"\n", b"\r\n") in data
+    part = attached(data)
+    assert (part.get_content_type(), part["Content-Transfer-Encoding"]) == (
+        "message/rfc822",
+        "8bit",
+    )
+    assert part.get_filename() == "01-origineel.eml"
+
+
+def test_a_seven_bit_original_says_so() -> None:
+    part = attached(with_original(b"From: a@example.org\r\nSubject: x\r\n\r\nhallo\r\n"))
+    assert part["Content-Transfer-Encoding"] == "7bit"
+
+
+def test_an_original_with_a_line_too_long_for_smtp_goes_as_an_opaque_file() -> None:
+    raw = b"From: a@example.org\r\nSubject: x\r\n\r\n" + b"x" * 2000 + b"\r\n"
+    data = with_original(raw)
+    assert max(len(line) for line in data.split(b"\r\n")) <= 998
+    part = attached(data)
+    assert part.get_content_type() == "application/octet-stream"
+    assert part.get_filename() == "01-origineel.eml"
+    assert part.get_payload(decode=True) == raw
+
+
+def test_an_internationalised_address_is_written_as_utf8_not_as_an_encoded_word() -> None:
+    data = with_original(b"From: a@example.org\r\n\r\nx\r\n", to="jörg@example.de")
+    assert "\r\nTo: jörg@example.de\r\n".encode() in data
+    assert b"=?" not in data.split(b"\r\n\r\n")[0]  # no encoded word in the header block

@@ -404,3 +404,13 @@ def test_a_failure_that_cannot_be_recorded_on_its_case_stops_nothing(
         assert app.service.flush_outbox(app.sender, NOW).sent == 1  # the alert
     [alert] = [parsed(m) for m in sink.messages if m.rcpt_tos == (OPERATOR,)]
     assert "RuntimeError: boom; not recorded on the case: KeyError" in text(alert)
+
+
+def test_eight_bit_content_is_declared_where_the_server_offers_8bitmime(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    sink = OptionsSink(smtputf8=False)
+    with sink, SmtpSender(replace(settings.smtp, port=sink.port)) as sender:
+        sender.send("klachten@example.nl", complainant(1), b"Subject: a\r\n\r\n\xc3\xa9\r\n")
+        sender.send("klachten@example.nl", complainant(2), b"Subject: b\r\n\r\ne\r\n")
+    assert "BODY=8BITMIME" in sink.options[(complainant(1),)]
+    assert "BODY=8BITMIME" not in sink.options[(complainant(2),)]
