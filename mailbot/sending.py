@@ -297,8 +297,8 @@ class OutboxSending:
         alert = {
             "title": f"{len(failed)} outgoing mail(s) could not be sent",
             "detail": "These mails were marked failed and will not be tried again; the other "
-            f"mail went out. Where a case was concerned, it records the failure and its "
-            f"staff were told.\n{lines}",
+            "mail went out. Each case concerned records the failure, and its staff were told "
+            f"unless the mail was for staff.\n{lines}",
             "action": "An internationalised address needs an SMTP server that offers SMTPUTF8; "
             "otherwise reach the person another way. Any other reason points to a fault in "
             "mailbot: keep this alert and the log for the report.",

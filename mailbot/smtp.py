@@ -80,11 +80,11 @@ class SmtpSender:
         options: list[str] = []
         if not (sender.isascii() and recipient.isascii()):
             if not conn.has_extn("smtputf8"):
-                address = recipient if not recipient.isascii() else sender
+                address, way = (sender, "from") if recipient.isascii() else (recipient, "to")
                 raise AddressNotSupported(
                     f"{address} is an internationalised address (it holds non-ASCII "
                     f"characters) and the SMTP server {self._settings.host} does not offer "
-                    "SMTPUTF8, so mail to it cannot be sent"
+                    f"SMTPUTF8, so mail {way} it cannot be sent"
                 )
             options.append("SMTPUTF8")
         if (options or not data.isascii()) and conn.has_extn("8bitmime"):
