@@ -3,20 +3,24 @@ and retention — each computed from the case records, so running one twice does
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from mailbot.burst import combined_notices, next_close
 from mailbot.deadlines import due_notices, next_moment
 from mailbot.digest import people as digest_people
 from mailbot.digest import rows as digest_rows
 from mailbot.digest import waiting as digest_waiting
-from mailbot.model import SendMail
+from mailbot.errors import ImapError
+from mailbot.model import Case, OutboundMail, SendMail
 from mailbot.outgoing import build_mails
 from mailbot.retention import (
+    KeptCopy,
     attachment_names,
-    inbound_message_ids,
+    inbound_copies,
     purgeable,
     raw_hashes,
     stats_row,
@@ -36,7 +40,7 @@ DIGEST_WORKING_DAYS = 5
 
 
 class Purgeable(Protocol):
-    def delete_message_ids(self, folder: str, message_ids: Iterable[str]) -> int: ...
+    def delete_copies(self, folder: str, copies: Iterable[KeptCopy]) -> int: ...
 
 
 class TimedDuties:
@@ -59,6 +63,11 @@ class TimedDuties:
             self.store.apply(changes)
             queued += len(changes.outbox)
             log.info("%s: %d deadline notice(s) queued", case.id, len(changes.outbox))
+        combined = combined_notices(self.store.hot_cases(), self.settings, self.renderer, now)
+        if combined.cases:
+            self.store.apply(combined)
+            queued += len(combined.outbox)
+            log.info("%d held case(s) told to staff in one notice each", len(combined.cases))
         self.store.commit()
         return queued
 
@@ -68,11 +77,14 @@ class TimedDuties:
         cases = purgeable(self.store.purge_candidates(now), now)
         if dry_run or not cases:
             return [c.id for c in cases]
-        if mailbox is not None:
-            for case in cases:
-                folder = self.settings.imap.processed_folder
-                mailbox.delete_message_ids(folder, inbound_message_ids(case))
         kept_elsewhere = self._files_in_use(exclude={c.id for c in cases})
+        if mailbox is not None:
+            copies = [
+                c for case in cases for c in self._copies(case) if c.sha256 not in kept_elsewhere
+            ]
+            # Verified gone before the cases go: a failure leaves them for the next purge.
+            deleted = mailbox.delete_copies(self.settings.imap.processed_folder, copies)
+            log.info("purge: %d IMAP copies of %d mail(s) deleted", deleted, len(copies))
         self.store.apply(
             Changes(stats=[stats_row(c) for c in cases], removed=[c.id for c in cases])
         )
@@ -90,10 +102,34 @@ class TimedDuties:
         today = now.astimezone(self.calendar.zone).date().isoformat()
         if self.store.meta("purge") == today:
             return []
-        purged = self.purge(now, mailbox)
-        self.store.apply(Changes(meta={"purge": today}))
+        outbox = []
+        try:
+            purged = self.purge(now, mailbox)
+        except ImapError as exc:  # the cases stay; tomorrow's run tries again
+            log.error("purge failed, the cases stay until tomorrow's run: %s", exc)
+            purged, outbox = [], self._purge_alert(str(exc), now)
+        self.store.apply(Changes(outbox=outbox, meta={"purge": today}))
         self.store.commit()
         return purged
+
+    def _purge_alert(self, reason: str, now: datetime) -> list[OutboundMail]:
+        alert = {
+            "title": "retention purge failed",
+            "detail": f"Cases past retention could not be purged: their mail in the folder "
+            f"{self.settings.imap.processed_folder!r} was not removed.\nReason: {reason}",
+            "action": "The purge is tried again tomorrow; run `mailbot purge` once the cause "
+            "is fixed to purge them now.",
+        }
+        effect = SendMail("operator_alert", to="operator", context={"alert": alert})
+        return build_mails(effect, None, None, self.settings, self.renderer, now)
+
+    def _copies(self, case: Case) -> list[KeptCopy]:
+        """The case's mails as they sit in the processed folder: the kept bytes' sizes."""
+        sizes = {}
+        for sha in raw_hashes(case):
+            with contextlib.suppress(FileNotFoundError):
+                sizes[sha] = self.store.raw_path(sha).stat().st_size
+        return inbound_copies(case, sizes)
 
     def _files_in_use(self, exclude: set[str]) -> set[str]:
         """Content-addressed files another case still refers to stay."""
@@ -155,5 +191,7 @@ class TimedDuties:
         return self.calendar.next_business_moment(self.calendar.start_of_day(tomorrow))
 
     def next_deadline(self, now: datetime) -> datetime | None:
-        """The next moment a reminder or escalation falls due."""
-        return next_moment(self.store.hot_cases(), now, self.calendar)
+        """The next moment a reminder, an escalation or a combined new-case notice is due."""
+        cases = self.store.hot_cases()
+        due = [m for m in (next_moment(cases, now, self.calendar), next_close(cases)) if m]
+        return min(due, default=None)

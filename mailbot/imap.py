@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import select
 import socket
@@ -18,6 +19,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 
 from mailbot.errors import ImapAuthError, ImapError
 from mailbot.model import FetchedMessage
+from mailbot.retention import KeptCopy
 from mailbot.settings import ImapSettings
 
 log = logging.getLogger(__name__)
@@ -141,9 +143,11 @@ class ImapMailbox:
         with self._op(f"append to {folder!r}") as client:
             client.append(folder, raw)
 
-    def delete_message_ids(self, folder: str, message_ids: Iterable[str]) -> int:
-        """Delete the messages with these Message-IDs from a folder (retention); the count."""
-        wanted = sorted({_bracketed(mid) for mid in message_ids if mid.strip("<> \t")})
+    def delete_copies(self, folder: str, copies: Iterable[KeptCopy]) -> int:
+        """Delete these mails from a folder (retention) and verify they are gone; the count.
+        Each is found by its bytes (size, then SHA-256), or by Message-ID where its kept file
+        is gone. One still found after the deletion is an ImapError (nothing is forgotten)."""
+        wanted = list(copies)
         if not wanted:
             return 0
         with self._op(f"delete from {folder!r}") as client:
@@ -151,9 +155,16 @@ class ImapMailbox:
                 return 0
             client.select_folder(folder)
             try:
-                uids = self._search_message_ids(client, wanted)
+                uids = self._find_copies(client, wanted)
                 if uids:
                     self._flag_and_expunge(client, uids)
+                    left = self._find_copies(client, wanted)
+                    if left:
+                        raise ImapError(
+                            f"IMAP purge in {folder!r} on {self._settings.host}: {len(left)} of "
+                            f"{len(uids)} message(s) still there after deletion (UIDs "
+                            f"{', '.join(map(str, left[:10]))}); the cases stay until they are gone"
+                        )
             finally:
                 self._select(client, self._settings.folder)
         return len(uids)
@@ -226,12 +237,24 @@ class ImapMailbox:
                 "imap server lacks UIDPLUS: %d message(s) left flagged \\Deleted", len(uids)
             )
 
-    @staticmethod
-    def _search_message_ids(client: IMAPClient, message_ids: list[str]) -> list[int]:
+    def _find_copies(self, client: IMAPClient, copies: list[KeptCopy]) -> list[int]:
+        """UIDs (not flagged \\Deleted) in the selected folder holding any of `copies`."""
         found: set[int] = set()
-        for mid in message_ids:
+        shas_by_size: dict[int, set[str]] = {}
+        for copy in copies:
+            if copy.size is not None:
+                shas_by_size.setdefault(copy.size, set()).add(copy.sha256)
+        for size, shas in shas_by_size.items():
+            same_size = client.search(["NOT", "DELETED", "LARGER", size - 1, "SMALLER", size + 1])
+            for uid in same_size:  # one at a time: each may be as big as a mail can be
+                body = client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {}).get(b"BODY[]")
+                if body is not None and hashlib.sha256(body).hexdigest() in shas:
+                    found.add(int(uid))
+        # Kept file gone (an older purge, a restored backup): the Message-ID is all there is.
+        for mid in sorted({_bracketed(c.message_id) for c in copies if c.size is None}):
             charset = None if mid.isascii() else "UTF-8"
-            found.update(int(u) for u in client.search(["HEADER", "Message-ID", mid], charset))
+            criteria = ["NOT", "DELETED", "HEADER", "Message-ID", mid]
+            found.update(int(u) for u in client.search(criteria, charset))
         return sorted(found)
 
     def _idle(self, client: IMAPClient, deadline: float, should_stop: Callable[[], bool]) -> bool:

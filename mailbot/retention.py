@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -57,5 +59,21 @@ def attachment_names(case: Case) -> list[str]:
     return [a.stored_name for m in case.messages for a in m.attachments]
 
 
-def inbound_message_ids(case: Case) -> list[str]:
-    return [m.message_id for m in case.messages if m.direction == "in"]
+@dataclass(frozen=True)
+class KeptCopy:
+    """A mail of a case as it sits in the IMAP processed folder: the same bytes mailbot kept,
+    so found by their size and SHA-256 (a Message-ID may be missing, synthetic, folded or
+    shared); `size` is None when the kept file is gone, and then only the Message-ID is left."""
+
+    sha256: str
+    size: int | None
+    message_id: str
+
+
+def inbound_copies(case: Case, sizes: Mapping[str, int]) -> list[KeptCopy]:
+    """The mails of `case` that mailbot took in and moved; `sizes` of the kept files by hash."""
+    return [
+        KeptCopy(m.sha256, sizes.get(m.sha256), m.message_id)
+        for m in case.messages
+        if m.direction == "in" and m.sha256
+    ]

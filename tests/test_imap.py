@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 
@@ -11,6 +12,7 @@ from imapclient import DELETED, SEEN
 from mailbot.devmail import free_port
 from mailbot.errors import ImapAuthError, ImapError
 from mailbot.imap import ImapMailbox
+from mailbot.retention import KeptCopy
 
 
 def _normalised(raw: bytes) -> bytes:
@@ -228,21 +230,25 @@ def test_append(imap_server, make_mail):
     assert imap_server.messages("Processed") == [raw]
 
 
-def test_delete_message_ids(imap_server, make_mail):
-    for n in range(3):
-        imap_server.append(make_mail(message_id=f"<oud-{n}@example.org>"), folder="Processed")
+def copy_of(raw: bytes, message_id: str = "", kept: bool = True) -> KeptCopy:
+    return KeptCopy(hashlib.sha256(raw).hexdigest(), len(raw) if kept else None, message_id)
+
+
+def test_delete_copies_by_their_bytes_and_verify(imap_server, make_mail):
+    old = [make_mail(subject=f"oud {n}", message_id=f"<oud-{n}@example.org>") for n in range(4)]
+    for raw in old:
+        imap_server.append(raw, folder="Processed")
+    twin = old[1].replace(b"oud 1", b"oud 9")  # the same size, other bytes: stays
+    imap_server.append(twin, folder="Processed")
     imap_server.append(make_mail(subject="nieuw in inbox"))
     with ImapMailbox(imap_server.settings()) as mailbox:
-        count = mailbox.delete_message_ids(
-            "Processed", ["oud-0@example.org", "<oud-2@example.org>", "onbekend@example.org"]
-        )
-        assert count == 2
+        copies = [copy_of(old[0]), copy_of(old[1]), copy_of(old[2], "<oud-2@example.org>", False)]
+        assert mailbox.delete_copies("Processed", copies) == 3
         assert len(mailbox.pending_uids()) == 1  # the configured folder is selected again
-        assert mailbox.delete_message_ids("Processed", []) == 0
-        assert mailbox.delete_message_ids("Bestaat-Niet", ["oud-1@example.org"]) == 0
-    remaining = imap_server.messages("Processed")
-    assert len(remaining) == 1
-    assert b"<oud-1@example.org>" in remaining[0]
+        assert mailbox.delete_copies("Processed", copies) == 0  # gone
+        assert mailbox.delete_copies("Processed", []) == 0
+        assert mailbox.delete_copies("Bestaat-Niet", [copy_of(old[3])]) == 0
+    assert sorted(imap_server.messages("Processed")) == sorted([old[3], twin])
 
 
 # --- waiting ----------------------------------------------------------------------------------
