@@ -18,6 +18,9 @@ from mailbot.parse import html_to_text
 # Where a quote was taken out of the HTML: a line the text rules treat like "> " lines.
 _GAP = "\ue000quote\ue000"
 _GAP_HTML = f"<div>{_GAP}</div>"
+# A reply's HTML larger than this is read as text only: the structure pass holds every
+# element in memory, and no person's reply is this large without attachments.
+_LARGEST_HTML = 1_000_000
 
 # --- HTML: the clients' reply markers -----------------------------------------------------
 
@@ -181,9 +184,7 @@ _ATTRIBUTION = (
         re.IGNORECASE,
     ),
 )
-_DASHED_ATTRIBUTION = re.compile(
-    r"^\s*-{3,}.{0,300}\b(wrote|schreef|geschreven)\b.{0,200}-{3,}\s*$", re.IGNORECASE
-)
+_DASHED_WORD = re.compile(r"\b(wrote|schreef|geschreven)\b", re.IGNORECASE)
 _SEPARATOR = re.compile(
     r"^\s*-{2,}\s*(Original Message|Oorspronkelijk bericht|Origineel bericht|Forwarded message|"
     r"Doorgestuurd bericht|Original message|Doorgestuurde e-mail)\s*-{2,}\s*$",
@@ -195,11 +196,12 @@ _FROM = re.compile(r"^\s*\*{0,2}(Van|From)\s*:\s*\*{0,2}\s*\S", re.IGNORECASE)
 _HEADER = re.compile(
     r"^\s*\*{0,2}(Verzonden|Sent|Datum|Date|Aan|To|Onderwerp|Subject|Cc)\s*:", re.IGNORECASE
 )
-_JOINED_HEADERS = re.compile(
-    r"\b(Van|From)\s*:\s*\*{0,2}.+\b(Verzonden|Sent|Datum|Date)\s*:.+\b(Aan|To|Onderwerp|Subject)"
-    r"\s*:",
-    re.IGNORECASE,
+_LABEL = re.compile(
+    r"\b(Van|From|Verzonden|Sent|Datum|Date|Aan|To|Onderwerp|Subject)\s*:", re.IGNORECASE
 )
+_LABEL_ORDER = (("van", "from"), ("verzonden", "sent", "datum", "date"),
+                ("aan", "to", "onderwerp", "subject"))  # fmt: skip
+_LONGEST_MARK = 600  # longer lines are prose, never an attribution or a header line
 _SIGNATURE = re.compile(r"^-- ?$")
 _MOBILE = re.compile(
     r"^\s*(Sent from my|Sent from Outlook for|Get Outlook for|Verzonden (vanaf|met|vanuit) "
@@ -241,14 +243,34 @@ _MOMENT_LABELS = frozenset({"verzonden", "sent", "datum", "date"})
 def _starts_original(lines: Sequence[str], i: int) -> bool:
     """Whether the quoted original starts at line i and runs to the end (no "> " marks)."""
     line = lines[i]
+    if len(line) > _LONGEST_MARK:
+        return False
     if _SIGNATURE.match(line) or _SEPARATOR.match(line) or _FORWARD.match(line):
         return True
-    if _DASHED_ATTRIBUTION.match(line) or _JOINED_HEADERS.search(line):
+    if _dashed_attribution(line) or _joined_headers(line):
         return True
     if _RULE.match(line):
         following = range(i + 1, min(i + 4, len(lines)))
         return any(_header_block(lines, j, 1, ruled=True) for j in following)
     return _header_block(lines, i)
+
+
+def _dashed_attribution(line: str) -> bool:
+    """ "-----On ... wrote-----", "-----Op ... schreef Naam <adres>-----" """
+    text = line.strip()
+    return text.startswith("---") and text.endswith("---") and bool(_DASHED_WORD.search(text))
+
+
+def _joined_headers(line: str) -> bool:
+    """A header block that a converter joined on one line: From, then Sent or Date, then To
+    or Subject."""
+    step = 0
+    for found in _LABEL.finditer(line):
+        if found.group(1).lower() in _LABEL_ORDER[step]:
+            step += 1
+            if step == len(_LABEL_ORDER):
+                return True
+    return False
 
 
 def _attribution(lines: Sequence[str], i: int) -> int:
@@ -257,7 +279,7 @@ def _attribution(lines: Sequence[str], i: int) -> int:
         if i + size > len(lines) or any(not lines[j].strip() for j in range(i, i + size)):
             return 0
         joined = " ".join(lines[j].strip() for j in range(i, i + size))
-        if len(joined) > 400:
+        if len(joined) > _LONGEST_MARK:
             return 0
         if any(p.match(joined) for p in _ATTRIBUTION):
             return size
@@ -356,7 +378,7 @@ def new_text(text: str, html: str | None = None, sent: Iterable[str] = ()) -> st
     mail's plain text, `html` its HTML body if any, `sent` the texts of mailbot's mail it
     answers."""
     source = text
-    if html:
+    if html and len(html) <= _LARGEST_HTML:
         stripped, marked = strip_html_quotes(html)
         if marked or text.strip() == html_to_text(html).strip():
             source = html_to_text(stripped)

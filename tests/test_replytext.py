@@ -231,3 +231,13 @@ def test_reply_corpus_covers_every_client_and_format() -> None:
         "html": True,
         "both": True,
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["-" * 20000, "From: a Sent: b " * 3000, "On 2026 " * 5000 + "wrote:", "> x\n" * 50000],
+    ids=["dashes", "header labels", "attribution words", "quoted lines"],
+)
+def test_hostile_lines_are_read_in_linear_time(text: str) -> None:
+    """Patterns that backtrack would take minutes on these (a long line is never a mark)."""
+    assert new_text(text) == ("" if text.startswith(">") else text.strip())
