@@ -235,7 +235,7 @@ def test_reply_corpus_covers_every_client_and_format() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["-" * 20000, "From: a Sent: b " * 3000, "On 2026 " * 5000 + "wrote:", "> x\n" * 50000],
+    ["x" + "-" * 20000, "From: a Sent: b " * 3000, "On 2026 " * 5000 + "wrote:", "> x\n" * 50000],
     ids=["dashes", "header labels", "attribution words", "quoted lines"],
 )
 def test_hostile_lines_are_read_in_linear_time(text: str) -> None:
