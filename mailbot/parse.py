@@ -37,7 +37,7 @@ from mailbot.headers import (
     unfold,
 )
 from mailbot.model import Attachment, InboundMail
-from mailbot.rawparse import message_from_bytes
+from mailbot.rawparse import decoded_payload, message_from_bytes
 
 # mail-parser logs a warning for every part type it does not render (delivery-status,
 # images, ...): routine for mailbot, noise in the journal.
@@ -417,7 +417,7 @@ def _filename(part: Message) -> str | None:
 
 def _payload_bytes(part: Message, defects: list[str]) -> bytes:
     try:
-        data = part.get_payload(decode=True)
+        data = decoded_payload(part)
     except Exception as exc:
         defects.append(f"{part.get_content_type()}: unreadable payload ({type(exc).__name__})")
         return b""
