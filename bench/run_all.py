@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ("throughput", "latency", "scale")
+SCRIPTS = ("throughput", "latency", "scale", "memory")
 
 
 def main(argv: list[str] | None = None) -> int:
