@@ -127,10 +127,11 @@ def _is_cut(tag: str, attrs: dict[str, str]) -> bool:
     return tag == "div" and any(border in style for border in _OUTLOOK_BORDERS)
 
 
-def _author_blockquotes(html: str) -> str:
+def _author_blockquotes(html: str, bare_is_author: bool) -> str:
     """A blockquote that marks no quote (Gmail's indent button: `border:none`, no cite, no
     quote class) is the author's own indented text: made a div, so the converter does not
-    write it as "> " lines. A bare <blockquote> stays a quote."""
+    write it as "> " lines. A bare <blockquote> is the author's only in a mail whose client
+    marks its quotes with a cite (Thunderbird's indent button); else it stays a quote."""
     renamed: list[bool] = []
 
     def rename(match: re.Match[str]) -> str:
@@ -138,7 +139,7 @@ def _author_blockquotes(html: str) -> str:
             return "</div>" if renamed and renamed.pop() else match.group(0)
         attrs = match.group(0)[len("<blockquote") :].lower()
         quote = "cite" in attrs or "quote" in attrs or "border-left" in attrs
-        author = bool(attrs.strip(" >")) and not quote
+        author = not quote and (bool(attrs.strip(" >")) or bare_is_author)
         renamed.append(author)
         return "<div>" if author else match.group(0)
 
@@ -162,7 +163,8 @@ def strip_html_quotes(html: str) -> tuple[str, bool]:
         parts.append(_GAP_HTML)
     # The blockquotes left are marked with a cite, a quote class or a border: a quote; or
     # not, and then the author's own indentation.
-    return _author_blockquotes("".join(parts)), marked
+    cites = any(e[0] == "blockquote" and e[1].get("type", "").lower() == "cite" for e in elements)
+    return _author_blockquotes("".join(parts), cites), marked
 
 
 # --- plain text: the shapes of quoted text ---------------------------------------------------

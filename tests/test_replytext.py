@@ -169,6 +169,12 @@ GMAIL_INDENT = (
             "Ja.",
         ),
         (
+            "Thunderbird's indent button: a bare blockquote beside its cites is the author's",
+            '<p>Voorstel:</p><blockquote>300 euro terug.</blockquote><div class="moz-cite-prefix">'
+            'Op 3-12-2026 schreef K:</div><blockquote type="cite">Oud</blockquote>',
+            "Voorstel:\n\n300 euro terug.",
+        ),
+        (
             "a bare blockquote stays a quote",
             "<p>Ja.</p><blockquote>Oud</blockquote>",
             "Ja.",

@@ -545,6 +545,18 @@ def thunderbird(author, sent, lang, position="bottom", html_only=False, inline=N
     return (None if html_only else plain), page, [attr, *sent, *wrapped], None
 
 
+def thunderbird_indent(intro, indent, sent, lang):
+    """Thunderbird set to send HTML only, the author's paragraph indented with its indent
+    button (a bare <blockquote>), the quote below it."""
+    attr = attribution("thunderbird", lang)
+    page = (
+        f"<html><body>{paragraphs(intro)}<blockquote>{paragraphs(indent)}</blockquote>"
+        f'<div class="moz-cite-prefix">{esc(attr)}<br></div><blockquote type="cite" '
+        f'cite="mid:kl-2026-0042.new.1@klachten.example.nl">{brs(sent)}</blockquote></body></html>\n'
+    )
+    return None, page, [attr, *sent]
+
+
 def samsung(author, sent, lang, html_only=False):
     """Samsung Email: "Sent from my Galaxy", a dashed line and a header block, unquoted."""
     sig = "Verzonden vanaf mijn Galaxy" if lang == "nl" else "Sent from my Galaxy"
@@ -813,6 +825,9 @@ def build() -> list[tuple[str, Reply, str]]:
         produced = gmail([*intro], sent, lang, indent=[*indent_lines, *closing])
         add("gmail_web", lang, "indent_blockquote", key,
             ([*intro, "", *indent_lines, *closing], []), produced)  # fmt: skip
+        produced = thunderbird_indent(intro, indent_lines, sent, lang)
+        add("thunderbird", lang, "indent_blockquote_html", key,
+            ([*intro, "", *indent_lines], []), produced)  # fmt: skip
         produced = gmail([*intro], sent, lang, "android", html_only=True, indent=indent_lines)
         add("gmail_android", lang, "indent_blockquote_html", key,
             ([*intro, "", *indent_lines], []), produced)  # fmt: skip
@@ -860,6 +875,8 @@ def message(name: str, reply: Reply) -> bytes:
             msg.add_alternative(reply.html_body, subtype="html")
     else:
         msg.set_content(reply.html_body, subtype="html")
+    if msg.is_multipart():
+        msg.set_boundary(f"----=_Part_{name}")  # the same bytes on every run
     return bytes(msg)
 
 
