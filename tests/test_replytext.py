@@ -218,6 +218,11 @@ def test_reply_corpus_score() -> None:
     print("  leaks:", result.leaks, "losses:", result.losses, "other:", result.other)
     assert result.leaks == []
     assert len(result.correct) >= 0.95 * result.total
+    # What each signal adds, for the record: without mailbot's text, and plain text alone.
+    alone = replycorpus.score(replies, lambda r: new_text(r.mail.text, r.mail.html))
+    print(f"  without mailbot's own text: {alone.line()}")
+    plain = replycorpus.score(replies, lambda r: new_text(r.mail.text))
+    print(f"  plain text only: {plain.line()}")
 
 
 def test_reply_corpus_covers_every_client_and_format() -> None:
