@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from mailbot.audience import outside_respondent, sees_content
 from mailbot.authresults import doubtful, vouches
 from mailbot.autoreply import failed_recipients
+from mailbot.burst import hold_notice
 from mailbot.commands import Command, spec_for
 from mailbot.errors import ProcedureError
 from mailbot.inbound.item import (
@@ -122,6 +123,8 @@ class Actions:
             case, ComplaintReceived(message, outcome.may_reply), now, self.policy
         )
         effects = self._tell_staff_of_reply(self.pace(effects, item, now), item)
+        # A flood from one sender: its later cases are told to staff together (burst.py).
+        case, effects = hold_notice(case, effects, self.store.hot_cases(), now)
         log.info("opened %s (%s) for %s", case.id, case.track, item.mail.from_addr)
         return self.case_changes(case, effects, message, now)
 
@@ -193,16 +196,28 @@ class Actions:
     ) -> Changes:
         actor = self._actor(item)
         reason = explain(outcome.error, self.settings.organisation.language)
-        log.warning("refused %s from %s: %s", " ".join(outcome.given), actor.email, outcome.error)
-        refused = mail(
-            "command_refused", actor.email, message, commands=list(outcome.given), reason=reason
+        # A mail that failed authentication is no colleague's: answering it would mail the
+        # forger's text to the person forged, once per forgery. The log and the operator's
+        # daily count say it happened.
+        forged = outcome.error.code == "not_authenticated"
+        log.warning(
+            "refused %s from %s: %s%s",
+            " ".join(outcome.given),
+            actor.email,
+            outcome.error,
+            " (not answered: the mail failed authentication)" if forged else "",
         )
+        # A refusal never quotes the refused mail: its text stays out of the answer's context.
+        quiet = replace(message, text="")
+        given = list(outcome.given)
+        refusal = mail("command_refused", actor.email, quiet, commands=given, reason=reason)
+        refused = [] if forged else [refusal]
         if outcome.case is None:
-            changes = Changes(outbox=self._mails(None, [refused], message, now))
+            changes = Changes(outbox=self._mails(None, refused, quiet, now))
         else:
             event = CommandRefused(" ".join(outcome.given), actor, message, str(outcome.error))
             case, _ = transition(outcome.case, event, now, self.policy)
-            changes = self.case_changes(case, [refused], message, now)
+            changes = self.case_changes(case, refused, quiet, now)
         self._count_refusal(changes, actor, now)
         return changes
 
