@@ -169,6 +169,32 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     },
     "delivery_failed": {"failed_to": "jan.jansen@example.org"},
     "address_unsupported": {"failed_to": "jörg@example.de"},
+    "new_cases": {
+        "senders": [
+            {
+                "email": "piet.pieters@example.org",
+                "name": "Piet Pieters",
+                "cases": [
+                    {
+                        "id": "KL-2026-0043",
+                        "track": "direct",
+                        "received_at": _at(3, 16, 9, 32),
+                        "subject": "Nog een klacht \uff03reply",
+                        "reply": "waiting",
+                        "reply_at": _at(3, 16, 10, 33),
+                    },
+                    {
+                        "id": "KL-2026-0044",
+                        "track": "direct",
+                        "received_at": _at(3, 16, 9, 33),
+                        "subject": "En nog een (KL-2026-0001)",
+                        "reply": "daily_limit",
+                        "reply_at": None,
+                    },
+                ],
+            }
+        ]
+    },
     "report": {
         "year": 2025,
         "attachments": [

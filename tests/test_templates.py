@@ -19,10 +19,10 @@ from mailbot.samples import TEMPLATES
 
 LANGS = ("nl", "en")
 CASE_ID = "KL-2026-0042"
-NO_CASE = ("help", "case_list", "operator_alert", "digest", "report")
-# Never tagged by the template: the operator alert leaves the tag to mailbot, the digest is about
-# many cases (its context's case is always None).
-UNTAGGED = ("operator_alert", "digest", "report")
+NO_CASE = ("help", "case_list", "operator_alert", "digest", "report", "new_cases")
+# Never tagged by the template: the operator alert leaves the tag to mailbot, the digest and the
+# combined new-case notice are about many cases (their context's case is always None).
+UNTAGGED = ("operator_alert", "digest", "report", "new_cases")
 ORG = {
     "name": "Voorbeeld Training & Coaching",
     "complaints": "klachten@example.nl",
@@ -106,6 +106,7 @@ AUDIENCE = {
     "digest": "staff",
     "delivery_failed": "staff",
     "address_unsupported": "staff",
+    "new_cases": "staff",
     "report": "staff",
 }
 # The track a case is on when the template is sent.
@@ -305,6 +306,7 @@ def test_every_catalogue_entry_is_exactly_the_documented_extra_context() -> None
         "deadline_escalation": {"deadline", "kind"},
         "delivery_failed": {"failed_to"},
         "address_unsupported": {"failed_to"},
+        "new_cases": {"senders"},
         "report": {"year", "attachments"},
         "digest": {"today", "horizon", "rows", "waiting"},
         "new_case": {"reply"},

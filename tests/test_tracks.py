@@ -244,8 +244,9 @@ def test_refused_commands_change_nothing_and_say_why(office, sender, command, re
 def test_unauthenticated_commands_are_refused(office: Office) -> None:
     office.step(CLIENT, "Factuur", "Dubbel.")
     got = office.step(ANNA, f"Re: {TAG} #opgelost", "Klaar.", authenticated=False)
-    assert "DMARC" in body(got[ANNA][0])
+    assert ANNA not in got  # unanswered: a forger's text never goes to the one forged
     assert office.case().stage == "acknowledged"
+    assert office.case().events[-1].action == "refused"
 
 
 def test_staff_mail_without_command_is_a_note_never_forwarded(office: Office) -> None:
