@@ -83,6 +83,7 @@ class Actions:
         self.store = store
         self.renderer = renderer
         self._tz = ZoneInfo(self.settings.organisation.timezone)
+        store.pace_replies(self.settings.security.max_auto_replies_per_hour)
 
     def carry_out(
         self, outcome: Outcome, item: InboundItem, sha: str, received: datetime, now: datetime
@@ -122,7 +123,7 @@ class Actions:
         case, effects = transition(
             case, ComplaintReceived(message, outcome.may_reply), now, self.policy
         )
-        effects = self._tell_staff_of_reply(self.pace(effects, item, now), item)
+        effects = self._tell_staff_of_reply(case, self.pace(effects, item, now), item)
         # A flood from one sender: its later cases are told to staff together (burst.py).
         case, effects = hold_notice(case, effects, self.store.hot_cases(), now)
         log.info("opened %s (%s) for %s", case.id, case.track, item.mail.from_addr)
@@ -267,19 +268,21 @@ class Actions:
         trusted = self.settings.security.trusted_authserv_id
         return bool(trusted) and vouches(item.mail, trusted)
 
-    def _tell_staff_of_reply(self, effects: list[SendMail], item: InboundItem) -> list[SendMail]:
+    def _tell_staff_of_reply(
+        self, case: Case, effects: list[SendMail], item: InboundItem
+    ) -> list[SendMail]:
         """The new-case notice says what became of the automatic reply to the complainant:
         sent, waiting until its turn, or not sent and why."""
         reply = next((e for e in effects if e.auto_submitted == "auto-replied"), None)
         if reply is not None:
             status = {"status": "waiting", "until": reply.not_before} if reply.not_before else {}
             status = status or {"status": "sent"}
+        elif not case.complainant.email:
+            status = {"status": "none", "why": "no_address"}
         elif item.no_reply_reason == DAILY_LIMIT:
             status = {"status": "none", "why": "daily_limit"}
-        elif item.no_reply_reason is not None:
-            status = {"status": "none", "why": "automatic", "detail": item.no_reply_reason}
-        else:
-            status = {"status": "none", "why": "no_address"}
+        else:  # RFC 3834: the mail shows it must not be answered automatically
+            status = {"status": "none", "why": "automatic", "detail": item.no_reply_reason or ""}
         status["template"] = reply.template if reply else None
         status["cap"] = self.settings.security.max_auto_replies_per_hour
         return [
@@ -304,7 +307,7 @@ class Actions:
             kind="mail",
         )
         case, effects = transition(case, ComplaintReceived(first, may_reply=True), now, self.policy)
-        return case, self._tell_staff_of_reply(effects, item)
+        return case, self._tell_staff_of_reply(case, effects, item)
 
     def _global(
         self, command: Command, actor: Actor, message: MessageRecord, now: datetime
