@@ -58,14 +58,22 @@ class Daemon:
                 try:
                     self._session()
                 except MailbotError as exc:
-                    delay = self._imap_backoff.next_delay()
-                    log.error("%s; retrying in %.1f s", exc, delay)
-                    self._without_imap()
-                    self._pause(delay)
+                    self._recover(str(exc))
+                except Exception:
+                    # A bug must not take the daemon down: under systemd that is a restart loop
+                    # into the same bug, with every deadline and reply stopped meanwhile.
+                    log.exception("unexpected error in the daemon's round")
+                    self._recover("unexpected error")
         finally:
             self.notifier.stopping()
             self.waker.shutdown()
         log.info("mailbot stopped")
+
+    def _recover(self, reason: str) -> None:
+        delay = self._imap_backoff.next_delay()
+        log.error("%s; retrying in %.1f s", reason, delay)
+        self._without_imap()
+        self._pause(delay)
 
     def _without_imap(self) -> None:
         """Deadlines do not wait for the mailbox: remind, escalate and send while IMAP is down."""
@@ -76,6 +84,8 @@ class Daemon:
             self.flush(now)
         except MailbotError as exc:
             log.error("deadline round without IMAP failed: %s", exc)
+        except Exception:
+            log.exception("deadline round without IMAP failed")
 
     def _pause(self, seconds: float) -> None:
         """Wait for a reconnect while still telling the watchdog that mailbot is alive."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import signal
 import socket
@@ -110,6 +112,51 @@ def test_the_daemon_keeps_trying_when_imap_is_unreachable(tmp_path: Path, smtp_s
         thread.join(timeout=5)
         app.close()
     assert not thread.is_alive()
+
+
+class BuggyOnce(ObservedMailbox):
+    """The real adapter, but its first round hits a bug that is no MailbotError."""
+
+    rounds = 0
+
+    def pending_uids(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        BuggyOnce.rounds += 1
+        if BuggyOnce.rounds == 1:
+            raise RuntimeError("a bug in one round")
+        return super().pending_uids(*args, **kwargs)
+
+
+def test_an_unexpected_error_in_one_round_does_not_end_the_daemon(
+    daemon_env: Deployment, make_mail
+) -> None:
+    logged = io.StringIO()
+    handler = logging.StreamHandler(logged)
+    logging.getLogger("mailbot").addHandler(handler)  # its own: `main` may stop propagation
+    app = build_app(daemon_env.settings)
+    ObservedMailbox.waiting = threading.Event()
+    BuggyOnce.rounds = 0
+    daemon = Daemon(
+        daemon_env.settings,
+        app.service,
+        OffsetClock(START),
+        lambda: BuggyOnce(daemon_env.settings.imap),
+        app.sender,
+        imap_backoff=Backoff(initial=0.05, maximum=0.05),
+    )
+    thread = threading.Thread(target=daemon.run, daemon=True)
+    thread.start()
+    try:
+        assert ObservedMailbox.waiting.wait(10), "the daemon ended on the bug"
+        daemon_env.deliver(make_mail(subject="Na de fout", sender=CLIENT))
+        received = daemon_env.sink.wait_for(3, timeout=10)
+        assert any(CLIENT in m.rcpt_tos for m in received)
+    finally:
+        daemon.stop.set()
+        thread.join(timeout=10)
+        app.close()
+        logging.getLogger("mailbot").removeHandler(handler)
+    assert not thread.is_alive()
+    assert "RuntimeError: a bug in one round" in logged.getvalue()  # with its traceback
 
 
 def test_mailbot_run_tells_systemd_it_is_ready_and_stops_cleanly_on_sigterm(
