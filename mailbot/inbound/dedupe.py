@@ -6,18 +6,27 @@ import hashlib
 
 from mailbot.inbound.item import Discard, InboundItem, Outcome, PipelineContext
 
+HASH_SLICE = 1 << 20  # the body is hashed a slice at a time: no copy of a big mail
 
-def dedupe_key(message_id: str, raw: bytes) -> str:
+
+def dedupe_key(message_id: str, raw: bytes, slice_bytes: int = HASH_SLICE) -> str:
     """Message-ID plus a hash of the body: trace headers added on redelivery don't count,
-    and two different mails that share a Message-ID are both kept."""
+    and two different mails that share a Message-ID are both kept. The body is what follows
+    the first blank line, with CRLF read as LF."""
+    start = 0
     for separator in (b"\r\n\r\n", b"\n\n"):
-        _head, found, body = raw.partition(separator)
-        if found:
+        found = raw.find(separator)
+        if found >= 0:
+            start = found + len(separator)
             break
-    else:
-        body = raw
-    digest = hashlib.sha256(body.replace(b"\r\n", b"\n")).hexdigest()
-    return hashlib.sha256(f"{message_id}\0{digest}".encode()).hexdigest()
+    body, digest, carry = memoryview(raw), hashlib.sha256(), b""
+    for at in range(start, len(raw), slice_bytes):
+        piece = carry + body[at : at + slice_bytes].tobytes()
+        # a CR at the end of a slice may begin a CRLF that the next slice ends
+        carry, piece = (b"\r", piece[:-1]) if piece.endswith(b"\r") else (b"", piece)
+        digest.update(piece.replace(b"\r\n", b"\n"))
+    digest.update(carry)
+    return hashlib.sha256(f"{message_id}\0{digest.hexdigest()}".encode()).hexdigest()
 
 
 def dedupe(item: InboundItem, ctx: PipelineContext) -> Outcome | None:
