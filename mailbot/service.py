@@ -280,7 +280,8 @@ class Service(TimedDuties, OutboxSending):
 
 
 def _bounded(mail: InboundMail) -> InboundMail:
-    """The mail with its text (and HTML) cut at MAX_TEXT_CHARS, saying how much was left out."""
+    """The mail with its text cut at MAX_TEXT_CHARS, saying how much was left out; a longer
+    HTML part is let go of (the text, converted from it where there was no plain part, stays)."""
     if len(mail.text) <= MAX_TEXT_CHARS and len(mail.html or "") <= MAX_TEXT_CHARS:
         return mail
     html = mail.html if mail.html is None or len(mail.html) <= MAX_TEXT_CHARS else None
