@@ -22,7 +22,7 @@ from test_crash import allow_replies_per_hour, complainant, deliver, mail
 from mailbot.model import OutboundMail
 from mailbot.store import Changes, Store
 
-from e2e import Deployment
+from e2e import Deployment, staff_mail
 from support import ANNA
 
 START = datetime.fromisoformat("2026-03-16T09:00:00+01:00")  # a Monday morning
@@ -439,3 +439,25 @@ def _notices_all(sink) -> list[tuple[str, str]]:
             found.append((re.search(r"Zaak: +(\S+)", text)[1], text))
     # in case order (several SMTP sessions deliver in any order)
     return [(re.search(r"Klager: .*<(\S+)>", t)[1], t) for _, t in sorted(found)]
+
+
+def test_staff_commands_are_carried_out_while_the_hourly_cap_is_spent(
+    tmp_path: Path, pymap_server, smtp_sink
+) -> None:
+    """The cap once marked every mail of the hour 'not to be answered', staff mail included:
+    their commands were then read as notes. Now only complainants' replies wait."""
+    dep = Deployment(tmp_path, TestImap("pymap", pymap_server), smtp_sink)
+    allow_replies_per_hour(dep, 1)
+    deliver(dep.imap, [_complaint(1, False), _complaint(2, False)])
+    assert dep.poll(START.isoformat())[0] == 0
+    answer = "Geachte klant,\n\nWij storten het bedrag deze week terug.\n\nAnna de Vries\n"
+    deliver(dep.imap, [staff_mail(ANNA, "Re: [KL-2026-0002] #antwoord", answer)])
+    code, out = dep.poll((START + timedelta(minutes=5)).isoformat())
+    assert code == 0 and "1 with commands" in out, out
+    got = [
+        email.message_from_bytes(m.raw, policy=default)
+        for m in smtp_sink.messages
+        if complainant(2) in m.rcpt_tos
+    ]
+    assert len(got) == 1 and "Wij storten het bedrag deze week terug." in got[0].get_content()
+    assert len(_waiting(dep)) == 1  # the acknowledgement still waits for its turn
