@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mailbot.codec import from_dict, to_dict
 from mailbot.errors import StoreCorruptError
-from mailbot.fsutil import append_lines, atomic_write, fsync_dir, read_lines
+from mailbot.fsutil import append_lines, atomic_write, fsync_paths, read_lines, write_inside
 from mailbot.model import Case
 
 THREADS = "threads.log"  # message_id \t case_id
@@ -90,15 +90,13 @@ class ColdStore:
         return self.root / case_id.rsplit("-", 1)[0] / f"{case_id}.json"
 
     def put_cases(self, cases: list[Case]) -> None:
-        folders = set()
+        durable: list[Path] = []
         for case in cases:
-            path = self._path(case.id)
-            path.parent.mkdir(exist_ok=True, mode=0o700)
-            atomic_write(path, json.dumps(to_dict(case), ensure_ascii=False).encode())
+            data = json.dumps(to_dict(case), ensure_ascii=False).encode()
+            # never through a symbolic link planted below the archive
+            durable += write_inside(self.root, self._path(case.id).relative_to(self.root), data)
             self._ids.add(case.id)
-            folders.add(path.parent)
-        for folder in folders:
-            fsync_dir(folder)
+        fsync_paths(dict.fromkeys(durable))
         lines = [f"{m.message_id}\t{c.id}" for c in cases for m in c.messages]
         append_lines(self.root / THREADS, lines)
         retention = []

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from mailbot.coldstore import ColdStore
 from mailbot.errors import StoreError
 from mailbot.fsutil import append_lines, atomic_write, find_symlink
+from mailbot.model import Party
+from mailbot.procedure import new_case
 from mailbot.store import Store
 
 from e2e import Deployment
@@ -127,4 +131,17 @@ def test_check_and_poll_once_name_the_planted_link(
     code, _ = dep.poll()
     assert code != 0
     assert len(dep.imap.messages("INBOX")) == 1  # left where it was, nothing lost
+    assert list(outside.iterdir()) == []
+
+
+def test_an_archive_folder_linked_after_open_is_not_written_through(
+    tmp_path: Path, outside: Path
+) -> None:
+    cold = ColdStore(tmp_path / "archive")
+    cold.load()
+    (cold.root / "KL-2026").symlink_to(outside)
+    when = datetime(2026, 3, 16, 9, tzinfo=UTC)
+    case = new_case("KL-2026-0001", "direct", Party("Jan", "jan@example.org"), "nl", when)
+    with pytest.raises(OSError, match="symbolic link is in the way"):
+        cold.put_cases([case])
     assert list(outside.iterdir()) == []
