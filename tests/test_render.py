@@ -17,6 +17,8 @@ from mailbot.samples import TEMPLATES, sample_case, sample_effect
 
 from support import ANNA, PIETER, make_settings
 
+NEW_CASE = TEMPLATES["new_case"]  # the context a new-case notice always carries
+
 NOW = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
 
 
@@ -93,7 +95,12 @@ def test_mail_text_is_never_compiled_as_a_template(tmp_path: Path) -> None:
     case = sample_case()
     hostile = replace(case.messages[0], text="{{ 7 * 7 }} {% raw %}", subject="{{ org }}")
     [mail] = build_mails(
-        SendMail("new_case", "anna@example.nl"), case, hostile, settings, Renderer(), NOW
+        SendMail("new_case", "anna@example.nl", context=NEW_CASE),
+        case,
+        hostile,
+        settings,
+        Renderer(),
+        NOW,
     )
     assert "{{ 7 * 7 }} {% raw %}" in mail.text
     assert "49" not in mail.text
@@ -116,7 +123,12 @@ def test_two_contact_persons_share_one_rendering_of_a_notification(tmp_path: Pat
     case = sample_case()
     renderer = CountingRenderer()
     mails = build_mails(
-        SendMail("new_case", "contact"), case, case.messages[0], settings, renderer, NOW
+        SendMail("new_case", "contact", context=NEW_CASE),
+        case,
+        case.messages[0],
+        settings,
+        renderer,
+        NOW,
     )
     assert [m.to for m in mails] == [ANNA, PIETER]
     assert mails[0].text == mails[1].text and mails[0].message_id != mails[1].message_id
@@ -131,7 +143,12 @@ def test_a_template_that_names_its_reader_is_rendered_per_person(tmp_path: Path)
     case = sample_case()
     renderer = CountingRenderer(override)
     mails = build_mails(
-        SendMail("new_case", "contact"), case, case.messages[0], settings, renderer, NOW
+        SendMail("new_case", "contact", context=NEW_CASE),
+        case,
+        case.messages[0],
+        settings,
+        renderer,
+        NOW,
     )
     assert [m.html for m in mails] == ["<p>Beste Anna de Vries</p>", "<p>Beste Pieter Bakker</p>"]
     assert renderer.renders == 2
