@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import email
 import re
+import threading
+import time
 from collections import Counter
 from datetime import datetime, timedelta
 from email.message import EmailMessage, Message
@@ -17,7 +19,10 @@ from conftest import TestImap
 
 from mailbot.app import build_app
 from mailbot.burst import WINDOW
+from mailbot.clock import OffsetClock
 from mailbot.config import load_config
+from mailbot.imap import ImapMailbox
+from mailbot.runner import Daemon
 from mailbot.store import Store
 
 from e2e import Deployment, staff_mail
@@ -167,6 +172,34 @@ def test_a_flood_from_one_sender_opens_every_case_and_costs_staff_two_notices(
     poll(dep, at(minutes=31))
     [status] = received(dep)[PIETER]
     assert "[KL-2026-0150]" in status["Subject"] and "Klacht 150" in body(status)
+
+
+def test_the_running_daemon_wakes_when_the_window_closes(
+    tmp_path: Path, dovecot_server, smtp_sink
+) -> None:
+    """No mail arrives and the poll interval is far away: only the wake-up for the window's
+    end can send the combined notice within the test's seconds."""
+    dep = Deployment(tmp_path, TestImap("dovecot", dovecot_server), smtp_sink, poll_seconds=600)
+    deliver(dep.imap, [complaint(n) for n in range(1, 4)])
+    poll(dep, at())
+    dep.sink.clear()
+    app = build_app(dep.settings)
+    waking = OffsetClock(AT + WINDOW - timedelta(seconds=2))
+    imap = dep.settings.imap
+    daemon = Daemon(dep.settings, app.service, waking, lambda: ImapMailbox(imap), app.sender)
+    thread = threading.Thread(target=daemon.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(received(dep).get(ANNA, [])) < 1:
+            time.sleep(0.1)  # waiting for the daemon's mail, not for time to pass
+    finally:
+        daemon.stop.set()
+        thread.join(timeout=10)
+        app.close()
+    [notice] = received(dep)[ANNA]
+    assert notice["Subject"] == f"2 nieuwe klachten van {FLOODER}"
+    assert tags(body(notice)) == {"KL-2026-0002", "KL-2026-0003"}
 
 
 def test_a_case_after_the_window_is_told_at_once_and_opens_a_new_one(dep: Deployment) -> None:
