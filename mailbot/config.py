@@ -5,8 +5,10 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import json
+import os
 import re
 import tomllib
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, time
@@ -18,17 +20,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import holidays
 
 from mailbot.errors import ConfigError
+from mailbot.oauth.serviceaccount import parse_service_account
 from mailbot.settings import (
+    AUTH_MODES,
+    AUTHENTICATION_MODES,
     COMMITTEE_ROLES,
     DEADLINE_NAMES,
     DEFAULT_TERMS,
     LANGUAGES,
+    OAUTH2_PROVIDERS,
     SECURITY_MODES,
     STAFF_ROLES,
     Addresses,
     BusinessHours,
     CommitteeMember,
     ImapSettings,
+    OAuth2Settings,
     Organisation,
     SecuritySettings,
     Settings,
@@ -47,6 +54,27 @@ SMTP_PORTS = MappingProxyType({"tls": 465, "starttls": 587, "none": 25})
 MAX_TERM_AMOUNT = 1000
 
 _PASSWORD_KEYS = ("password_file", "password_env", "password")
+_SECRET_KEYS = ("client_secret_file", "client_secret_env")
+# Each credential of [oauth2] and the keys that give it (the first one is named in errors).
+_CREDENTIAL_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "client_secret": _SECRET_KEYS,
+        "client_certificate": ("client_certificate_file", "private_key_file"),
+        "service_account": ("service_account_file",),
+        "refresh_token": ("refresh_token_file",),
+        "token_command": ("token_command",),
+    }
+)
+MICROSOFT_LOGIN = "https://login.microsoftonline.com"
+GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
+GOOGLE_AUTHORIZATION_URL = "https://accounts.google.com/o/oauth2/v2/auth"
+GOOGLE_SCOPE = "https://mail.google.com/"
+MICROSOFT_APP_SCOPE = "https://outlook.office365.com/.default"
+MICROSOFT_DELEGATED_SCOPE = (
+    "https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/SMTP.Send "
+    "offline_access"
+)
+MICROSOFT_MESSAGES_PER_MINUTE = 30  # Exchange Online's submission rate per mailbox
 
 # The allowed keys of every section; anything else is reported as unknown.
 SECTION_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -74,6 +102,7 @@ SECTION_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "poll_seconds",
             "batch_size",
             "timeout_seconds",
+            "auth",
         ),
         "smtp": (
             "host",
@@ -83,6 +112,8 @@ SECTION_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             *_PASSWORD_KEYS,
             "timeout_seconds",
             "connections",
+            "auth",
+            "max_messages_per_minute",
         ),
         "addresses": ("complaints", "committee", "operator"),
         "staff": ("name", "email", "alias", "roles"),
@@ -94,8 +125,20 @@ SECTION_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "max_message_bytes",
             "max_auto_replies_per_sender_per_day",
             "max_auto_replies_per_hour",
+            "authentication",
         ),
         "storage": ("data_dir", "retention"),
+        "oauth2": (
+            "provider",
+            "tenant",
+            "token_url",
+            "scope",
+            "client_id",
+            *(key for keys in _CREDENTIAL_KEYS.values() for key in keys),
+            "token_command_timeout_seconds",
+            "authorization_url",
+            "device_authorization_url",
+        ),
     }
 )
 _LISTS = ("staff", "committee")  # sections written as [[arrays of tables]]
@@ -227,7 +270,7 @@ def load_config(path: Path, env: Mapping[str, str]) -> Settings:
             kind = "section" if isinstance(value, dict | list) else "key"
             ctx.error(_join("", name), _unknown(name, tuple(SECTION_KEYS), kind))
     parts = _read_sections(ctx, data)
-    _cross_check(ctx, parts)
+    _cross_check(ctx, parts, "oauth2" in data)
     ctx.raise_if_errors()
     _warn(ctx, parts)
     return Settings(source=path.absolute(), warnings=tuple(ctx.warnings), **parts)
@@ -342,6 +385,7 @@ def _read_sections(ctx: _Context, data: Mapping[str, Any]) -> dict[str, Any]:
         "deadlines": _deadlines(deadlines),
         "business_hours": _business_hours(table("business_hours")),
         "security": _security(table("security")),
+        "oauth2": _oauth2(table("oauth2")) if "oauth2" in data else None,
     }
     _reconcile_retention(parts, deadlines, storage)
     return parts
@@ -381,10 +425,11 @@ def _imap(t: _Table) -> ImapSettings:
     security = t.get("security", _choice(SECURITY_MODES), "tls") or "tls"
     host = t.get("host", _host)
     _check_loopback(t, host, security)
+    auth = t.get("auth", _choice(AUTH_MODES), "password")
     return ImapSettings(
         host=host,
         username=t.get("username", _text),
-        password=_password(t, required=True),
+        password=_imap_password(t, auth),
         port=t.get("port", _integer(1, 65535), IMAP_PORTS[security]),
         security=security,
         folder=t.get("folder", _text, "INBOX"),
@@ -394,6 +439,7 @@ def _imap(t: _Table) -> ImapSettings:
         poll_seconds=t.get("poll_seconds", _integer(1, None), 60),
         batch_size=t.get("batch_size", _integer(1, 1000), 100),
         timeout_seconds=t.get("timeout_seconds", _seconds, 30.0),
+        auth=auth or "password",
     )
 
 
@@ -401,16 +447,40 @@ def _smtp(t: _Table) -> SmtpSettings:
     security = t.get("security", _choice(SECURITY_MODES), "starttls") or "starttls"
     host = t.get("host", _host)
     _check_loopback(t, host, security)
-    username = t.get("username", _text, None)
+    auth = t.get("auth", _choice(AUTH_MODES), "password")
+    if auth == "oauth2":
+        username = t.get("username", _text, None)
+        if not t.has("username"):
+            t.error("username", 'required with auth = "oauth2": the mailbox to log in as')
+        password = _no_password(t, None)
+    else:
+        username = t.get("username", _text, None)
+        password = _password(t, required=t.has("username")) if auth else None
     return SmtpSettings(
         host=host,
         port=t.get("port", _integer(1, 65535), SMTP_PORTS[security]),
         security=security,
         username=username,
-        password=_password(t, required=t.has("username")),
+        password=password,
         timeout_seconds=t.get("timeout_seconds", _seconds, 30.0),
         connections=t.get("connections", _integer(1, 8), 3),
+        auth=auth or "password",
+        max_messages_per_minute=t.get("max_messages_per_minute", _integer(1, 10_000), None),
     )
+
+
+def _imap_password(t: _Table, auth: str | None) -> str | None:
+    if auth == "oauth2":
+        return _no_password(t, "")
+    return _password(t, required=True) if auth == "password" else ""  # None: auth is wrong
+
+
+def _no_password(t: _Table, value: str | None) -> str | None:
+    """With auth = "oauth2" a token logs in: a password key there is a mistake, not a spare."""
+    for key in _PASSWORD_KEYS:
+        if t.has(key):
+            t.error(key, 'not allowed with auth = "oauth2" (the login uses an OAuth 2.0 token)')
+    return value
 
 
 def _addresses(t: _Table) -> Addresses:
@@ -489,6 +559,8 @@ def _security(t: _Table) -> SecuritySettings:
             "max_auto_replies_per_sender_per_day", _integer(1, None), 3
         ),
         max_auto_replies_per_hour=t.get("max_auto_replies_per_hour", _integer(1, None), 200),
+        authentication=t.get("authentication", _choice(AUTHENTICATION_MODES), "standard")
+        or "standard",
     )
 
 
@@ -497,6 +569,241 @@ def _storage(t: _Table) -> StorageSettings:
         data_dir=t.get("data_dir", _data_dir(t.ctx.base)),
         retention=t.get("retention", _term, parse_term(DEFAULT_TERMS["retention"])),
     )
+
+
+# --------------------------------------------------------------------------- oauth2
+
+
+def _oauth2(t: _Table) -> OAuth2Settings | None:
+    provider = t.get("provider", _choice(OAUTH2_PROVIDERS))
+    credential = _credential(t, provider)
+    if provider is None or credential is None:
+        return None
+    tenant = t.get("tenant", _tenant, None)
+    if tenant and provider != "microsoft365":
+        t.error("tenant", 'is only used with provider = "microsoft365"')
+    needs_client = credential in ("client_secret", "client_certificate", "refresh_token")
+    client_id = t.get("client_id", _text, None if not needs_client else _MISSING)
+    secret = _client_secret(t)
+    account = t.get("service_account_file", _service_account(t.ctx.base), None)
+    token_url = t.get("token_url", _url, None)
+    if token_url is None and credential != "token_command":
+        token_url = _default_token_url(t, provider, tenant, account)
+    authorization_url = t.get("authorization_url", _url, None)
+    device_url = t.get("device_authorization_url", _url, None)
+    if device_url and provider == "google":
+        t.error("device_authorization_url", _NO_GOOGLE_DEVICE)
+    if provider == "microsoft365" and token_url and token_url.endswith("/token"):
+        base = token_url.removesuffix("token")  # …/oauth2/v2.0/
+        authorization_url = authorization_url or base + "authorize"
+        device_url = device_url or base + "devicecode"
+    elif provider == "google":
+        authorization_url = authorization_url or GOOGLE_AUTHORIZATION_URL
+    return OAuth2Settings(
+        provider=provider,
+        client_id=client_id or "",
+        credential=credential,
+        token_url=token_url or "",
+        scope=t.get("scope", _text, _default_scope(provider, credential)),
+        tenant=tenant,
+        client_secret=secret,
+        client_certificate_file=t.get("client_certificate_file", _file(t.ctx.base), None),
+        private_key_file=t.get("private_key_file", _file(t.ctx.base), None),
+        service_account_file=_path(t.ctx.base)(t.data["service_account_file"]) if account else None,
+        refresh_token_file=t.get("refresh_token_file", _token_file(t.ctx.base), None),
+        token_command=t.get("token_command", _text, None),
+        token_command_timeout_seconds=t.get("token_command_timeout_seconds", _seconds, 30.0),
+        authorization_url=authorization_url,
+        device_authorization_url=device_url,
+    )
+
+
+_NO_GOOGLE_DEVICE = (
+    "Google does not allow the device flow for mail scopes; "
+    "`mailbot auth` uses the browser (loopback redirect) for google"
+)
+_CREDENTIAL_HELP = (
+    "client_secret_file or client_secret_env, client_certificate_file with private_key_file, "
+    "service_account_file, refresh_token_file, or token_command"
+)
+# Which credentials each provider's token endpoint takes for a mailbox.
+_PROVIDER_CREDENTIALS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "microsoft365": ("client_secret", "client_certificate", "refresh_token", "token_command"),
+        "google": ("service_account", "refresh_token", "token_command"),
+        "generic": tuple(_CREDENTIAL_KEYS),
+    }
+)
+_PROVIDER_HINTS = MappingProxyType(
+    {
+        "microsoft365": "Microsoft 365 takes client_secret_file, client_certificate_file, "
+        "refresh_token_file or token_command",
+        "google": "Google has no client-credentials grant for mail: use service_account_file "
+        "(domain-wide delegation) or refresh_token_file (from `mailbot auth`)",
+    }
+)
+
+
+def _credential(t: _Table, provider: str | None) -> str | None:
+    """Which one credential the section gives. A refresh token may come with a client secret:
+    a confidential client (Google's OAuth clients all are) sends both when refreshing."""
+    given = [c for c, keys in _CREDENTIAL_KEYS.items() if any(t.has(k) for k in keys)]
+    if len(given) == 2 and given == ["client_secret", "refresh_token"]:
+        given = ["refresh_token"]
+    if not given:
+        t.error("client_secret_file", f"required: exactly one credential ({_CREDENTIAL_HELP})")
+        return None
+    if len(given) > 1:
+        first, second = (_given_key(t, c) for c in given[:2])
+        t.error(second, f"give only one credential, not {first} and {second}")
+        return None
+    credential = given[0]
+    if credential == "client_certificate":
+        pair = ("client_certificate_file", "private_key_file")
+        missing = [k for k in pair if not t.has(k)]
+        if missing:
+            present = next(k for k in pair if t.has(k))
+            t.error(missing[0], f"required with {present}: the certificate and its private key")
+            return None
+    if provider and credential not in _PROVIDER_CREDENTIALS[provider]:
+        t.error(
+            _given_key(t, credential),
+            f'is not a credential for provider = "{provider}": {_PROVIDER_HINTS[provider]}',
+        )
+        return None
+    return credential
+
+
+def _given_key(t: _Table, credential: str) -> str:
+    return next(k for k in _CREDENTIAL_KEYS[credential] if t.has(k))
+
+
+def _client_secret(t: _Table) -> str | None:
+    given = [k for k in _SECRET_KEYS if t.has(k)]
+    if len(given) > 1:
+        t.error(
+            given[1],
+            "give only one client secret source, not client_secret_file and client_secret_env",
+        )
+        return None
+    if not given:
+        return None
+    readers = {
+        "client_secret_file": _password_file(t.ctx.base, "client secret"),
+        "client_secret_env": _password_env(t.ctx.env),
+    }
+    return t.get(given[0], readers[given[0]])
+
+
+def _default_token_url(t: _Table, provider: str, tenant: str | None, account: Any) -> str | None:
+    if provider == "microsoft365":
+        if tenant:
+            return f"{MICROSOFT_LOGIN}/{tenant}/oauth2/v2.0/token"
+        if not t.has("tenant"):
+            t.error("tenant", 'required with provider = "microsoft365" (or give token_url)')
+        return None
+    if provider == "google":
+        return (account.token_uri if account else None) or GOOGLE_TOKEN_URL
+    if account and account.token_uri:
+        return account.token_uri
+    t.error("token_url", 'required with provider = "generic"')
+    return None
+
+
+def _default_scope(provider: str, credential: str) -> str:
+    if provider == "google":
+        return GOOGLE_SCOPE
+    if provider == "microsoft365":
+        delegated = credential == "refresh_token"
+        return MICROSOFT_DELEGATED_SCOPE if delegated else MICROSOFT_APP_SCOPE
+    return ""  # generic: no scope is sent unless one is configured
+
+
+def _url(value: Any) -> str:
+    url = _text(value).strip()
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise _Invalid(f"expected an https:// URL, got {_show(url)}")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise _Invalid(
+            "plain http is only allowed for a loopback host (localhost, 127.0.0.0/8, ::1), "
+            f'not "{parts.hostname}"; use https://'
+        )
+    return url
+
+
+def _tenant(value: Any) -> str:
+    tenant = _text(value).strip()
+    if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", tenant):
+        raise _Invalid(
+            "expected the tenant id (a GUID) or a verified domain like "
+            f"example.onmicrosoft.com, got {_show(tenant)}"
+        )
+    return tenant
+
+
+def _file(base: Path) -> Callable[[Any], Path]:
+    def check(value: Any) -> Path:
+        path = _path(base)(value)
+        if not path.is_file():
+            state = "is not a regular file" if path.exists() else "does not exist"
+            raise _Invalid(f'"{path}" {state}')
+        if not os.access(path, os.R_OK):
+            raise _Invalid(f'"{path}" is not readable for this user')
+        return path
+
+    return check
+
+
+def _service_account(base: Path) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        path = _file(base)(value)
+        try:
+            return parse_service_account(path.read_bytes())
+        except OSError as exc:
+            raise _Invalid(f'cannot read "{path}": {exc.strerror or exc}') from exc
+        except ValueError as exc:
+            raise _Invalid(f'"{path}": {exc}') from None
+
+    return check
+
+
+def _token_file(base: Path) -> Callable[[Any], Path]:
+    """The refresh token file need not exist yet (`mailbot auth` writes it); its folder must."""
+
+    def check(value: Any) -> Path:
+        path = _path(base)(value)
+        if path.exists() and not path.is_file():
+            raise _Invalid(f'"{path}" exists but is not a regular file')
+        if not path.parent.is_dir():
+            raise _Invalid(f'the folder "{path.parent}" does not exist')
+        return path
+
+    return check
+
+
+def _check_oauth2(ctx: _Context, parts: dict[str, Any], present: bool) -> None:
+    imap, smtp, oauth2 = parts["imap"], parts["smtp"], parts["oauth2"]
+    users = [f"{name}.auth" for name, s in (("imap", imap), ("smtp", smtp)) if s.auth == "oauth2"]
+    if users and not present:
+        ctx.error("oauth2", f'required section [oauth2] is missing: {users[0]} = "oauth2" needs it')
+    elif present and not users:
+        ctx.error("oauth2", 'is set, but neither imap.auth nor smtp.auth is "oauth2"')
+    if oauth2 is None:
+        return
+    if (
+        oauth2.credential == "service_account"
+        and smtp.auth == "oauth2"
+        and smtp.username
+        and not _same(smtp.username, imap.username)
+    ):
+        ctx.error(
+            "smtp.username",
+            f'must be the mailbox imap.username ("{imap.username}"): the service account\'s '
+            "token acts as that one mailbox",
+        )
+    if oauth2.provider == "microsoft365" and smtp.max_messages_per_minute is None:
+        parts["smtp"] = replace(smtp, max_messages_per_minute=MICROSOFT_MESSAGES_PER_MINUTE)
 
 
 # --------------------------------------------------------------------------- secrets
@@ -525,18 +832,18 @@ def _password(t: _Table, required: bool) -> str | None:
     return t.get(given[0], readers[given[0]])
 
 
-def _password_file(base: Path) -> Callable[[Any], str]:
+def _password_file(base: Path, what: str = "password") -> Callable[[Any], str]:
     def check(value: Any) -> str:
         path = _path(base)(value)
         try:
             password = path.read_text(encoding="utf-8").rstrip("\r\n")
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
-            raise _Invalid(f'cannot read password file "{path}": {reason}') from exc
+            raise _Invalid(f'cannot read {what} file "{path}": {reason}') from exc
         if not password:
-            raise _Invalid(f'password file "{path}" is empty')
+            raise _Invalid(f'{what} file "{path}" is empty')
         if "\n" in password or "\r" in password:
-            raise _Invalid(f'password file "{path}" has more than one line')
+            raise _Invalid(f'{what} file "{path}" has more than one line')
         return password
 
     return check
@@ -590,7 +897,8 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _cross_check(ctx: _Context, parts: dict[str, Any]) -> None:
+def _cross_check(ctx: _Context, parts: dict[str, Any], oauth2_present: bool) -> None:
+    _check_oauth2(ctx, parts, oauth2_present)
     _check_addresses(ctx, parts["addresses"])
     _check_people(ctx, parts["staff"], parts["committee"], parts["addresses"])
     _check_folders(ctx, parts["imap"])
@@ -677,7 +985,8 @@ def _check_hours(ctx: _Context, hours: BusinessHours) -> None:
 
 def _warn(ctx: _Context, parts: dict[str, Any]) -> None:
     staff, committee = parts["staff"], parts["committee"]
-    if parts["security"].trusted_authserv_id is None:
+    security = parts["security"]
+    if security.trusted_authserv_id is None and security.authentication == "standard":
         ctx.warnings.append(
             "security.trusted_authserv_id is not set: commands from staff and committee are "
             "accepted on the From address alone, which anyone can forge; set it to the "

@@ -9,6 +9,16 @@ from pathlib import Path
 from types import MappingProxyType
 
 SECURITY_MODES = ("tls", "starttls", "none")
+AUTH_MODES = ("password", "oauth2")
+AUTHENTICATION_MODES = ("standard", "microsoft365")
+OAUTH2_PROVIDERS = ("microsoft365", "google", "generic")
+OAUTH2_CREDENTIALS = (
+    "client_secret",
+    "client_certificate",
+    "service_account",
+    "refresh_token",
+    "token_command",
+)
 LANGUAGES = ("nl", "en")
 STAFF_ROLES = ("contact", "co-owner")
 COMMITTEE_ROLES = ("chair", "member")
@@ -74,6 +84,7 @@ class ImapSettings:
     poll_seconds: int = 60
     batch_size: int = 100
     timeout_seconds: float = 30.0
+    auth: str = "password"  # "oauth2": log in with a bearer token, password is then ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,8 @@ class SmtpSettings:
     password: str | None = field(default=None, repr=False)
     timeout_seconds: float = 30.0
     connections: int = 3  # SMTP sessions at once when many mails are due
+    auth: str = "password"  # "oauth2": log in as `username` with a bearer token
+    max_messages_per_minute: int | None = None  # pacing; microsoft365 implies 30
 
 
 @dataclass(frozen=True)
@@ -129,6 +142,29 @@ class SecuritySettings:
     max_message_bytes: int = 26_214_400
     max_auto_replies_per_sender_per_day: int = 3
     max_auto_replies_per_hour: int = 200  # all senders together: a flood costs at most this
+    authentication: str = "standard"  # "standard" (trusted_authserv_id) | "microsoft365"
+
+
+@dataclass(frozen=True)
+class OAuth2Settings:
+    """Where and how mailbot obtains OAuth 2.0 access tokens; exactly one credential."""
+
+    provider: str  # one of OAUTH2_PROVIDERS
+    client_id: str  # "" with token_command, which needs none
+    credential: str  # one of OAUTH2_CREDENTIALS
+    token_url: str  # "" with token_command
+    scope: str
+    tenant: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    client_certificate_file: Path | None = None
+    private_key_file: Path | None = None
+    service_account_file: Path | None = None
+    refresh_token_file: Path | None = None
+    token_command: str | None = None
+    token_command_timeout_seconds: float = 30.0
+    # Used by `mailbot auth` only: where the first refresh token is obtained.
+    authorization_url: str | None = None
+    device_authorization_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +188,7 @@ class Settings:
     deadlines: Mapping[str, Term] = field(default_factory=lambda: MappingProxyType({}))
     business_hours: BusinessHours = BusinessHours()
     security: SecuritySettings = SecuritySettings()
+    oauth2: OAuth2Settings | None = None
     warnings: tuple[str, ...] = ()
 
     def staff_member(self, email: str) -> StaffMember | None:

@@ -104,7 +104,7 @@ def edited(config: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
             index = int(last)
             target[index : index + 1] = [value]
         elif value is DELETE:
-            del target[last]
+            target.pop(last, None)
         else:
             target[last] = value
     return config
@@ -183,7 +183,7 @@ def test_example_config_documents_every_key():
 
     text = EXAMPLE.read_text(encoding="utf-8")
     for section, keys in SECTION_KEYS.items():
-        assert re.search(rf"^\[\[?{section}\]\]?$", text, re.M), section
+        assert re.search(rf"^(# )?\[\[?{section}\]\]?$", text, re.M), section
         for key in keys:
             assert re.search(rf'^#? ?"?{re.escape(key)}"? = ', text, re.M), f"{section}.{key}"
 
@@ -1019,3 +1019,380 @@ def test_parse_term_error_lists_the_accepted_forms():
         "2 jaar",
     ):
         assert f'"{form}"' in str(info.value)
+
+
+# --------------------------------------------------------------------------- oauth2 (issue 13)
+
+M365 = {
+    "imap/auth": "oauth2",
+    "imap/password_env": DELETE,
+    "smtp/auth": "oauth2",
+    "smtp/username": "klachten@example.nl",
+    "oauth2/provider": "microsoft365",
+    "oauth2/tenant": "example.onmicrosoft.com",
+    "oauth2/client_id": "11111111-2222-3333-4444-555555555555",
+    "oauth2/client_secret_env": "OAUTH_SECRET",
+}
+OAUTH_ENV = {**ENV, "OAUTH_SECRET": "s3cret"}
+
+
+def service_account_file(tmp_path: Path, name: str = "sa.json", **fields: Any) -> Path:
+    doc = {
+        "type": "service_account",
+        "client_email": "mailbot@example-project.iam.gserviceaccount.com",
+        "private_key": "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n",
+        "private_key_id": "k1",
+        **fields,
+    }
+    path = tmp_path / name
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def google(tmp_path: Path, **extra: Any) -> dict[str, Any]:
+    return {
+        **{k: v for k, v in M365.items() if not k.startswith("oauth2/")},
+        "oauth2/provider": "google",
+        "oauth2/service_account_file": str(service_account_file(tmp_path, "default.json")),
+        **extra,
+    }
+
+
+def test_microsoft365_client_secret_defaults(tmp_path):
+    s = load(tmp_path, M365, env=OAUTH_ENV)
+    o = s.oauth2
+    assert (s.imap.auth, s.imap.password, s.smtp.auth, s.smtp.password) == (
+        "oauth2",
+        "",
+        "oauth2",
+        None,
+    )
+    assert (o.provider, o.credential, o.client_secret) == (
+        "microsoft365",
+        "client_secret",
+        "s3cret",
+    )
+    base = "https://login.microsoftonline.com/example.onmicrosoft.com/oauth2/v2.0/"
+    assert o.token_url == base + "token"
+    assert (o.authorization_url, o.device_authorization_url) == (
+        base + "authorize",
+        base + "devicecode",
+    )
+    assert o.scope == "https://outlook.office365.com/.default"
+    assert s.smtp.max_messages_per_minute == 30  # Exchange Online's rate, implied
+    assert "s3cret" not in repr(s)
+    assert s.security.authentication == "standard"
+
+
+def test_defaults_without_oauth2(tmp_path):
+    s = load(tmp_path)
+    assert (s.imap.auth, s.smtp.auth, s.oauth2) == ("password", "password", None)
+    assert s.smtp.max_messages_per_minute is None
+
+
+def test_explicit_pacing_wins_over_the_microsoft365_default(tmp_path):
+    s = load(tmp_path, {**M365, "smtp/max_messages_per_minute": 20}, env=OAUTH_ENV)
+    assert s.smtp.max_messages_per_minute == 20
+
+
+def test_microsoft365_delegated_scope_and_secretless_refresh(tmp_path):
+    changes = {**M365, "oauth2/client_secret_env": DELETE}
+    changes["oauth2/refresh_token_file"] = "refresh-token"  # need not exist yet
+    o = load(tmp_path, changes, env=OAUTH_ENV).oauth2
+    assert (o.credential, o.client_secret) == ("refresh_token", None)
+    assert o.refresh_token_file == tmp_path / "refresh-token"
+    assert o.scope == (
+        "https://outlook.office.com/IMAP.AccessAsUser.All "
+        "https://outlook.office.com/SMTP.Send offline_access"
+    )
+
+
+def test_google_service_account(tmp_path):
+    s = load(tmp_path, google(tmp_path), env=OAUTH_ENV)
+    o = s.oauth2
+    assert (o.credential, o.token_url, o.scope) == (
+        "service_account",
+        "https://oauth2.googleapis.com/token",
+        "https://mail.google.com/",
+    )
+    assert o.authorization_url == "https://accounts.google.com/o/oauth2/v2/auth"
+    assert o.device_authorization_url is None
+    assert s.smtp.max_messages_per_minute is None
+
+
+def test_google_service_account_token_uri_and_refresh_with_client_secret(tmp_path):
+    path = service_account_file(tmp_path, token_uri="https://oauth2.example.org/token")
+    o = load(tmp_path, google(tmp_path, **{"oauth2/service_account_file": str(path)})).oauth2
+    assert o.token_url == "https://oauth2.example.org/token"
+    changes = google(tmp_path, **{"oauth2/service_account_file": DELETE})
+    changes |= {
+        "oauth2/client_id": "x.apps.googleusercontent.com",
+        "oauth2/refresh_token_file": "token",
+        "oauth2/client_secret_env": "OAUTH_SECRET",
+    }
+    o = load(tmp_path, changes, env=OAUTH_ENV).oauth2
+    assert (o.credential, o.client_secret) == ("refresh_token", "s3cret")
+
+
+def test_generic_with_loopback_http_and_token_command(tmp_path):
+    changes = {
+        **{k: v for k, v in M365.items() if not k.startswith("oauth2/")},
+        "oauth2/provider": "generic",
+        "oauth2/token_command": "print-token --user klachten@example.nl",
+        "oauth2/token_command_timeout_seconds": 5,
+    }
+    o = load(tmp_path, changes).oauth2
+    assert (o.credential, o.client_id, o.token_url, o.scope) == ("token_command", "", "", "")
+    assert o.token_command_timeout_seconds == 5.0
+    changes = {**M365, "oauth2/token_url": "http://127.0.0.1:8080/t"}
+    assert load(tmp_path, changes, env=OAUTH_ENV).oauth2.token_url == "http://127.0.0.1:8080/t"
+
+
+def test_microsoft365_authentication_silences_the_authserv_warning(tmp_path):
+    s = load(tmp_path, {"security/authentication": "microsoft365"})
+    assert s.security.authentication == "microsoft365"
+    assert not any("trusted_authserv_id" in w for w in s.warnings)
+
+
+def test_client_certificate_paths(tmp_path):
+    for name in ("cert.pem", "key.pem"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    changes = {
+        **M365,
+        "oauth2/client_secret_env": DELETE,
+        "oauth2/client_certificate_file": "cert.pem",
+        "oauth2/private_key_file": "key.pem",
+    }
+    o = load(tmp_path, changes).oauth2
+    assert o.credential == "client_certificate"
+    assert (o.client_certificate_file, o.private_key_file) == (
+        tmp_path / "cert.pem",
+        tmp_path / "key.pem",
+    )
+
+
+OAUTH_ERRORS = [
+    (
+        "password with oauth2",
+        {**M365, "imap/password_env": "IMAP_PW"},
+        "imap.password_env",
+        'not allowed with auth = "oauth2" (the login uses an OAuth 2.0 token)',
+    ),
+    (
+        "smtp password with oauth2",
+        {**M365, "smtp/password_env": "IMAP_PW"},
+        "smtp.password_env",
+        'not allowed with auth = "oauth2"',
+    ),
+    (
+        "smtp oauth2 without username",
+        {**M365, "smtp/username": DELETE},
+        "smtp.username",
+        'required with auth = "oauth2": the mailbox to log in as',
+    ),
+    (
+        "auth typo",
+        {**M365, "imap/auth": "oauth"},
+        "imap.auth",
+        'expected one of "password", "oauth2", got string "oauth" (did you mean "oauth2"?)',
+    ),
+    (
+        "no [oauth2]",
+        {"imap/auth": "oauth2", "imap/password_env": DELETE},
+        "oauth2",
+        'required section [oauth2] is missing: imap.auth = "oauth2" needs it',
+    ),
+    (
+        "unused [oauth2]",
+        {k: v for k, v in M365.items() if k.startswith("oauth2/")},
+        "oauth2",
+        'is set, but neither imap.auth nor smtp.auth is "oauth2"',
+    ),
+    (
+        "no provider",
+        {**M365, "oauth2/provider": DELETE},
+        "oauth2.provider",
+        "required key is missing",
+    ),
+    (
+        "unknown provider",
+        {**M365, "oauth2/provider": "office365"},
+        "oauth2.provider",
+        'expected one of "microsoft365", "google", "generic", got string "office365"',
+    ),
+    (
+        "no credential",
+        {**M365, "oauth2/client_secret_env": DELETE},
+        "oauth2.client_secret_file",
+        "required: exactly one credential (client_secret_file or client_secret_env, "
+        "client_certificate_file with private_key_file, service_account_file, "
+        "refresh_token_file, or token_command)",
+    ),
+    (
+        "two credentials",
+        {**M365, "oauth2/token_command": "print-token"},
+        "oauth2.token_command",
+        "give only one credential, not client_secret_env and token_command",
+    ),
+    (
+        "two secret sources",
+        {**M365, "oauth2/client_secret_file": "/etc/mailbot/x"},
+        "oauth2.client_secret_env",
+        "give only one client secret source, not client_secret_file and client_secret_env",
+    ),
+    (
+        "certificate without key",
+        {**M365, "oauth2/client_secret_env": DELETE, "oauth2/client_certificate_file": "c.pem"},
+        "oauth2.private_key_file",
+        "required with client_certificate_file: the certificate and its private key",
+    ),
+    (
+        "secret env unset",
+        {**M365, "oauth2/client_secret_env": "NOT_SET"},
+        "oauth2.client_secret_env",
+        "environment variable NOT_SET is not set",
+    ),
+    (
+        "secret file missing",
+        {**M365, "oauth2/client_secret_env": DELETE, "oauth2/client_secret_file": "nope"},
+        "oauth2.client_secret_file",
+        'cannot read client secret file "',
+    ),
+    (
+        "no tenant",
+        {**M365, "oauth2/tenant": DELETE},
+        "oauth2.tenant",
+        'required with provider = "microsoft365" (or give token_url)',
+    ),
+    (
+        "tenant is a URL",
+        {**M365, "oauth2/tenant": "https://login.microsoftonline.com/x"},
+        "oauth2.tenant",
+        "expected the tenant id (a GUID) or a verified domain like example.onmicrosoft.com",
+    ),
+    (
+        "no client_id",
+        {**M365, "oauth2/client_id": DELETE},
+        "oauth2.client_id",
+        "required key is missing",
+    ),
+    (
+        "plain http to a remote host",
+        {**M365, "oauth2/token_url": "http://login.example.org/token"},
+        "oauth2.token_url",
+        "plain http is only allowed for a loopback host (localhost, 127.0.0.0/8, ::1), "
+        'not "login.example.org"; use https://',
+    ),
+    (
+        "token_url not a URL",
+        {**M365, "oauth2/token_url": "login.example.org/token"},
+        "oauth2.token_url",
+        'expected an https:// URL, got "login.example.org/token"',
+    ),
+    (
+        "generic without token_url",
+        {**M365, "oauth2/provider": "generic", "oauth2/tenant": DELETE},
+        "oauth2.token_url",
+        'required with provider = "generic"',
+    ),
+    (
+        "tenant with google",
+        {
+            **M365,
+            "oauth2/provider": "google",
+            "oauth2/client_secret_env": DELETE,
+            "oauth2/token_command": "x",
+        },
+        "oauth2.tenant",
+        'is only used with provider = "microsoft365"',
+    ),
+    (
+        "google client credentials",
+        {**M365, "oauth2/provider": "google", "oauth2/tenant": DELETE},
+        "oauth2.client_secret_env",
+        'is not a credential for provider = "google": Google has no client-credentials grant '
+        "for mail: use service_account_file (domain-wide delegation) or refresh_token_file",
+    ),
+    (
+        "service account with microsoft365",
+        {**M365, "oauth2/client_secret_env": DELETE, "oauth2/service_account_file": "sa.json"},
+        "oauth2.service_account_file",
+        'is not a credential for provider = "microsoft365"',
+    ),
+    (
+        "google device flow",
+        {
+            **M365,
+            "oauth2/provider": "google",
+            "oauth2/tenant": DELETE,
+            "oauth2/client_secret_env": DELETE,
+            "oauth2/token_command": "x",
+            "oauth2/device_authorization_url": "https://oauth2.googleapis.com/device/code",
+        },
+        "oauth2.device_authorization_url",
+        "Google does not allow the device flow for mail scopes",
+    ),
+    (
+        "refresh token folder missing",
+        {**M365, "oauth2/client_secret_env": DELETE, "oauth2/refresh_token_file": "no/such/t"},
+        "oauth2.refresh_token_file",
+        'the folder "',
+    ),
+    (
+        "pacing 0",
+        {"smtp/max_messages_per_minute": 0},
+        "smtp.max_messages_per_minute",
+        "must be 1 to 10000, got 0",
+    ),
+    (
+        "authentication typo",
+        {"security/authentication": "microsoft"},
+        "security.authentication",
+        'expected one of "standard", "microsoft365", got string "microsoft"',
+    ),
+    (
+        "timeout 0",
+        {**M365, "oauth2/token_command_timeout_seconds": 0},
+        "oauth2.token_command_timeout_seconds",
+        "must be more than 0 and at most 3600 seconds, got 0",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "problem"),
+    [row[1:] for row in OAUTH_ERRORS],
+    ids=[row[0] for row in OAUTH_ERRORS],
+)
+def test_oauth2_error(tmp_path, changes, key, problem):
+    error = problems(tmp_path, changes, env=OAUTH_ENV)
+    assert [(e.key, e.problem) for e in error.errors] == [(key, error.problem)], error
+    assert problem in error.problem
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"type": "authorized_user"}, '"type" is "authorized_user", not "service_account"'),
+        ({"client_email": ""}, 'lacks "client_email"'),
+        ({"private_key": "abc"}, '"private_key" is not a PEM private key'),
+    ],
+)
+def test_service_account_file_problems(tmp_path, fields, problem):
+    path = service_account_file(tmp_path, **fields)
+    error = problems(tmp_path, google(tmp_path, **{"oauth2/service_account_file": str(path)}))
+    assert error.key == "oauth2.service_account_file"
+    assert error.problem.startswith(f'"{path}": {problem}')
+
+
+def test_service_account_file_that_is_not_json(tmp_path):
+    path = tmp_path / "sa.json"
+    path.write_text("{not json", encoding="utf-8")
+    error = problems(tmp_path, google(tmp_path, **{"oauth2/service_account_file": str(path)}))
+    assert error.problem.startswith(f'"{path}": not a JSON key file (')
+
+
+def test_service_account_smtp_login_must_be_the_mailbox(tmp_path):
+    error = problems(tmp_path, google(tmp_path, **{"smtp/username": "ander@example.nl"}))
+    assert error.key == "smtp.username"
+    assert 'must be the mailbox imap.username ("klachten@example.nl")' in error.problem
