@@ -18,6 +18,11 @@ class ConfigError(MailbotError):
         super().__init__(f"{where}: {problem}")
 
 
+class AuthError(MailbotError):
+    """No OAuth 2.0 access token could be obtained; the message is one line naming the
+    provider's own error (invalid_client, invalid_grant, AADSTS…) where there is one."""
+
+
 class StoreError(MailbotError):
     """The case store could not be read or written."""
 
