@@ -11,7 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from mailbot.audience import outside_respondent, sees_content
-from mailbot.authresults import doubtful, vouches
+from mailbot.authresults import authenticated, doubtful
 from mailbot.autoreply import failed_recipients
 from mailbot.burst import hold_notice
 from mailbot.commands import Command, spec_for
@@ -136,8 +136,8 @@ class Actions:
             case, effects = transition(outcome.case, event, now, self.policy)
         elif outcome.role in ("complainant", "robot"):
             may_reply = outcome.may_reply and outcome.role != "robot"
-            trusted = self.settings.security.trusted_authserv_id
-            suspect = outcome.role == "complainant" and doubtful(item.mail, trusted)
+            security = self.settings.security
+            suspect = outcome.role == "complainant" and doubtful(item.mail, security)
             event = ComplainantWrote(message, may_reply, doubtful=suspect)
             case, effects = transition(outcome.case, event, now, self.policy)
             effects = self.pace(effects, item, now)
@@ -265,8 +265,7 @@ class Actions:
         return paced
 
     def vouched(self, item: InboundItem) -> bool:
-        trusted = self.settings.security.trusted_authserv_id
-        return bool(trusted) and vouches(item.mail, trusted)
+        return authenticated(item.mail, self.settings.security)
 
     def _tell_staff_of_reply(
         self, case: Case, effects: list[SendMail], item: InboundItem

@@ -1,12 +1,23 @@
-"""Pure: does the trusted server's Authentication-Results (RFC 8601) vouch for the sender?"""
+"""Pure: does the mail host's Authentication-Results (RFC 8601) vouch for the sender?"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mailbot.headers import strip_comments
 from mailbot.model import InboundMail
+
+if TYPE_CHECKING:
+    from mailbot.settings import SecuritySettings
+
+# `[security] authentication`: Exchange Online's verdicts instead of a trusted authserv-id.
+MICROSOFT365 = "microsoft365"
+# Written by Exchange on mail from an authenticated sender inside the tenant ("Anonymous" on
+# mail from outside). Exchange's header firewall removes X-MS-Exchange-Organization-* headers
+# from mail entering from outside, so this cannot be forged from there.
+_AUTH_AS = "X-MS-Exchange-Organization-AuthAs"
 
 # The start of the defect `parse` records when the From header cannot be read one way: more
 # than one address or From header, or parsers that read another address. Such a From is
@@ -17,7 +28,11 @@ AMBIGUOUS_FROM = "From is ambiguous"
 # white space, or one of the separators ";" and "=".
 _PIECE = re.compile(r'"(?:\\[\s\S]|[^"\\])*(?:"|\\?\Z)|[^\s;="]+|\s+|[;=]')
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
-_FAIL_TEXT = re.compile(r"\bdmarc\s*=\s*fail\b", re.IGNORECASE)
+# A verdict of fail written anywhere in the text (see `_says_fail`); compauth is Exchange's.
+_FAIL_TEXT = {
+    method: re.compile(rf"\b{method}\s*=\s*fail\b", re.IGNORECASE)
+    for method in ("dmarc", "compauth")
+}
 
 
 @dataclass(frozen=True)
@@ -30,12 +45,14 @@ class MethodResult:
 def parse(value: str) -> tuple[str, list[MethodResult]]:
     """The authserv-id and the method results of one header value. Comments are dropped
     and quoted strings kept whole, so a `;`, `=` or `)` that the server copied into a
-    quoted value (an envelope sender, a reason) never starts a result of its own."""
+    quoted value (an envelope sender, a reason) never starts a result of its own.
+    Exchange Online writes no authserv-id: its value starts with a result, and the
+    authserv-id is then "" (which no trusted_authserv_id matches)."""
     statements = _statements(strip_comments(value))
     head = statements[0] if statements else []
     server = head[0][1].lower() if head and head[0][0] is None else ""
     results = []
-    for words in statements[1:]:
+    for words in statements[1:] if server or not head else statements:
         if not words or words[0][0] is None:
             continue  # "none", or text that is no method result
         method, result = words[0]
@@ -120,26 +137,88 @@ def vouches(mail: InboundMail, trusted_authserv_id: str) -> bool:
     return bool(dmarc) or any(_aligned_dkim_pass(r, domain) for r in results)
 
 
-def dmarc_failed(mail: InboundMail, trusted_authserv_id: str | None) -> bool:
-    """Whether the trusted server's topmost header says dmarc=fail for this mail."""
-    if not trusted_authserv_id:
+def authenticated(mail: InboundMail, security: SecuritySettings) -> bool:
+    """Whether the mail host vouches for the sender: the one judgement behind both a
+    command that counts and an automatic reply sent outside the hourly cap.
+
+    Standard: `vouches` with `trusted_authserv_id` (never, without one). Microsoft 365:
+    the mail is tenant-internal, or Exchange's own (topmost) verdict is dmarc=pass or
+    compauth=pass for the From domain, with no fail of either."""
+    if ambiguous_sender(mail):
         return False
-    value = trusted_header(mail, trusted_authserv_id)
+    if security.authentication == MICROSOFT365:
+        return tenant_internal(mail) or _exchange_vouches(host_header(mail, security), mail)
+    trusted = security.trusted_authserv_id
+    return bool(trusted) and vouches(mail, trusted)
+
+
+def checks_senders(security: SecuritySettings) -> bool:
+    """Whether commands need the host's word at all: not in the standard mode without a
+    trusted_authserv_id (the From address alone, which config warns about)."""
+    return security.authentication == MICROSOFT365 or bool(security.trusted_authserv_id)
+
+
+def host_name(security: SecuritySettings) -> str:
+    """The host whose verdict counts, as a refusal names it."""
+    if security.authentication == MICROSOFT365:
+        return "Microsoft 365"
+    return security.trusted_authserv_id or "From"
+
+
+def host_header(mail: InboundMail, security: SecuritySettings) -> str | None:
+    """The host's own verdict. Microsoft 365: the topmost Authentication-Results, and only
+    when it has no authserv-id, as Exchange writes it (any header below it, or one naming
+    a server, was written before the mail reached Exchange: anyone can write those).
+    Standard: the topmost header from the trusted server."""
+    if security.authentication == MICROSOFT365:
+        values = mail.header_all("Authentication-Results")
+        return values[0] if values and not parse(values[0])[0] else None
+    if not security.trusted_authserv_id:
+        return None
+    return trusted_header(mail, security.trusted_authserv_id)
+
+
+def tenant_internal(mail: InboundMail) -> bool:
+    """Exchange says the sender authenticated inside the tenant. This trust rests on
+    Exchange's header firewall, which removes X-MS-Exchange-Organization-* headers from
+    mail entering the organisation from outside; so it holds only for a mailbox in Exchange
+    Online. Every such header must say Internal: two that disagree mean one was not
+    written by this tenant's Exchange."""
+    values = mail.header_all(_AUTH_AS)
+    return bool(values) and all(v.strip().lower() == "internal" for v in values)
+
+
+def _exchange_vouches(value: str | None, mail: InboundMail) -> bool:
+    """Exchange's verdict: a dmarc result for the From domain (compauth names no domain,
+    so it counts only beside one), dmarc=pass or compauth=pass, and no fail of either."""
+    domain = _domain(mail.from_addr)
+    if value is None or not domain or _says_fail(value) or _says_fail(value, "compauth"):
+        return False
+    results = parse(value)[1]
+    dmarc = [r for r in results if r.method == "dmarc"]
+    if not dmarc or any(_domain(r.props.get("header.from", "")) != domain for r in dmarc):
+        return False
+    return any(r.result == "pass" for r in results if r.method in ("dmarc", "compauth"))
+
+
+def dmarc_failed(mail: InboundMail, security: SecuritySettings) -> bool:
+    """Whether the host's own verdict says dmarc=fail for this mail."""
+    value = host_header(mail, security)
     return value is not None and _says_fail(value)
 
 
-def _says_fail(value: str) -> bool:
-    """dmarc=fail as parsed, or anywhere in the text: an odd quote the server copied from
-    an envelope sender could otherwise hide its verdict inside a comment or a value."""
-    if any(r.method == "dmarc" and r.result == "fail" for r in parse(value)[1]):
+def _says_fail(value: str, method: str = "dmarc") -> bool:
+    """`method`=fail as parsed, or anywhere in the text: an odd quote the server copied
+    from an envelope sender could otherwise hide its verdict inside a comment or a value."""
+    if any(r.method == method and r.result == "fail" for r in parse(value)[1]):
         return True
-    return _FAIL_TEXT.search(value) is not None
+    return _FAIL_TEXT[method].search(value) is not None
 
 
-def doubtful(mail: InboundMail, trusted_authserv_id: str | None) -> bool:
-    """Whether a party's mail may be forged: the trusted server says dmarc=fail, or the From
-    can be read as another sender. Such mail is kept but takes no procedural step."""
-    return ambiguous_sender(mail) or dmarc_failed(mail, trusted_authserv_id)
+def doubtful(mail: InboundMail, security: SecuritySettings) -> bool:
+    """Whether a party's mail may be forged: the host says dmarc=fail, or the From can be
+    read as another sender. Such mail is kept but takes no procedural step."""
+    return ambiguous_sender(mail) or dmarc_failed(mail, security)
 
 
 def _dmarc_pass(result: MethodResult, domain: str) -> bool:

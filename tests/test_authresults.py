@@ -3,12 +3,20 @@ says (quoted strings and comments respected), and only for the From address's ow
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from mailbot.authresults import dmarc_failed, doubtful, parse, vouches
+from mailbot.authresults import authenticated, dmarc_failed, doubtful, parse, vouches
 from mailbot.parse import parse_message
+from mailbot.settings import SecuritySettings
 
 PASS_ORG = "dmarc=pass header.from=example.org"
+NO_SERVER = SecuritySettings()
+
+
+def server(authserv_id: str) -> SecuritySettings:
+    return SecuritySettings(trusted_authserv_id=authserv_id)
 
 
 def mail(*results: str, sender: str = "anna@example.nl", from_header: str | None = None):
@@ -106,7 +114,7 @@ def test_a_from_read_two_ways_is_never_vouched_for(from_header: str, result: str
     forged = mail(f"mx.example.org; {result}", from_header=from_header)
     assert forged.from_addr == "bram.jansen@example.org"
     assert not vouches(forged, "mx.example.org")
-    assert doubtful(forged, None)
+    assert doubtful(forged, NO_SERVER)
 
 
 @pytest.mark.parametrize(
@@ -121,7 +129,7 @@ def test_a_from_read_two_ways_is_never_vouched_for(from_header: str, result: str
 def test_ordinary_from_headers_are_read_one_way(from_header: str) -> None:
     chair = mail(f"mx.example.org; {PASS_ORG}", from_header=from_header)
     assert vouches(chair, "mx.example.org")
-    assert not doubtful(chair, "mx.example.org")
+    assert not doubtful(chair, server("mx.example.org"))
 
 
 @pytest.mark.parametrize(
@@ -137,9 +145,9 @@ def test_ordinary_from_headers_are_read_one_way(from_header: str) -> None:
     ],
 )
 def test_dmarc_failed(results: list[str], failed: bool) -> None:
-    assert dmarc_failed(mail(*results), "mx.example.nl") is failed
-    assert doubtful(mail(*results), "mx.example.nl") is failed
-    assert not dmarc_failed(mail(*results), None)
+    assert dmarc_failed(mail(*results), server("mx.example.nl")) is failed
+    assert doubtful(mail(*results), server("mx.example.nl")) is failed
+    assert not dmarc_failed(mail(*results), NO_SERVER)
 
 
 def test_comments_are_ignored_when_parsing() -> None:
@@ -156,3 +164,147 @@ def test_quoted_values_are_one_value() -> None:
         ("spf", "pass", {"smtp.mailfrom": "x; dmarc=pass y@evil.example"}),
         ("dkim", "none", {}),
     ]
+
+
+# --- the hosts' own shapes: Microsoft 365 (no authserv-id) and Google (mx.google.com) -------
+
+DATA = Path(__file__).parent / "data"
+MICROSOFT = SecuritySettings(authentication="microsoft365")
+GOOGLE = server("mx.google.com")
+
+
+def sample(name: str):
+    return parse_message((DATA / name).read_bytes())
+
+
+@pytest.mark.parametrize(
+    ("name", "security", "trusted"),
+    [
+        ("ms365/internal_staff.eml", MICROSOFT, True),
+        ("ms365/external_committee_pass.eml", MICROSOFT, True),
+        ("ms365/forged_committee_compauth_fail.eml", MICROSOFT, False),
+        ("ms365/forged_pass_below.eml", MICROSOFT, False),
+        ("google/committee_pass.eml", GOOGLE, True),
+        ("google/forged_dmarc_fail.eml", GOOGLE, False),
+        ("google/forged_pass_below.eml", GOOGLE, False),
+        # Exchange writes no authserv-id: no trusted_authserv_id ever matches its verdict,
+        # and its tenant-internal mark means nothing to the standard mode.
+        ("ms365/external_committee_pass.eml", GOOGLE, False),
+        ("ms365/internal_staff.eml", server("outlook.com"), False),
+        # Google's verdict names its server: the Microsoft 365 mode does not read it.
+        ("google/committee_pass.eml", MICROSOFT, False),
+    ],
+)
+def test_host_samples(name: str, security: SecuritySettings, trusted: bool) -> None:
+    assert authenticated(sample(name), security) is trusted
+
+
+def test_exchange_header_is_read_from_its_first_result() -> None:
+    mail = sample("ms365/external_committee_pass.eml")
+    host, results = parse(mail.header_all("Authentication-Results")[0])
+    assert host == ""
+    assert [(r.method, r.result) for r in results] == [
+        ("spf", "pass"),
+        ("dkim", "pass"),
+        ("dmarc", "pass"),
+        ("compauth", "pass"),
+    ]
+    assert results[2].props == {"action": "none", "header.from": "example.org"}
+
+
+EXCHANGE = "spf=pass (sender IP is 203.0.113.5) smtp.mailfrom=example.org; "
+
+
+@pytest.mark.parametrize(
+    ("results", "trusted"),
+    [
+        (
+            [EXCHANGE + "dmarc=pass action=none header.from=example.org;compauth=pass reason=100"],
+            True,
+        ),
+        # compauth=pass alone (no DMARC record: Exchange's implicit authentication).
+        (
+            [EXCHANGE + "dmarc=none action=none header.from=example.org;compauth=pass reason=109"],
+            True,
+        ),
+        (
+            ["dmarc=bestguesspass action=none header.from=example.org;compauth=pass reason=109"],
+            True,
+        ),
+        (["dmarc=pass action=none header.from=example.org;compauth=softpass reason=201"], True),
+        # Either verdict failing outweighs the other.
+        (["dmarc=pass action=none header.from=example.org;compauth=fail reason=001"], False),
+        (["dmarc=fail action=none header.from=example.org;compauth=pass reason=100"], False),
+        (['dmarc=pass action=none header.from=example.org;compauth="fail" reason=001'], False),
+        # compauth names no domain: it counts only beside a dmarc result for the From domain.
+        (["compauth=pass reason=100"], False),
+        (["dmarc=none action=none header.from=evil.example;compauth=pass reason=100"], False),
+        (["dmarc=pass action=none header.from=evil.example;compauth=pass reason=100"], False),
+        (["dmarc=none action=none header.from=example.org;compauth=softpass reason=201"], False),
+        # The topmost header is the host's; one naming a server was not written by Exchange.
+        (["mx.example.org; dmarc=pass header.from=example.org"], False),
+        (
+            [
+                "dmarc=fail action=none header.from=example.org;compauth=fail reason=000",
+                "dmarc=pass action=none header.from=example.org;compauth=pass reason=100",
+            ],
+            False,
+        ),
+        # A quote the server copied from the envelope sender hides no fail and makes no pass.
+        (
+            [
+                'spf=pass smtp.mailfrom="x; dmarc=pass header.from=example.org"@evil.example;'
+                " dmarc=fail action=none header.from=example.org;compauth=fail reason=000"
+            ],
+            False,
+        ),
+        ([], False),
+    ],
+)
+def test_exchange_verdicts(results: list[str], trusted: bool) -> None:
+    chair = mail(*results, sender="bram.jansen@example.org")
+    assert authenticated(chair, MICROSOFT) is trusted
+
+
+@pytest.mark.parametrize(
+    ("auth_as", "internal"),
+    [
+        (["Internal"], True),
+        (["internal "], True),
+        (["Anonymous"], False),
+        ([], False),
+        # Two that disagree: one was not written by this tenant's Exchange.
+        (["Internal", "Anonymous"], False),
+        (["Anonymous", "Internal"], False),
+    ],
+)
+def test_tenant_internal(auth_as: list[str], internal: bool) -> None:
+    headers = "".join(f"X-MS-Exchange-Organization-AuthAs: {v}\r\n" for v in auth_as)
+    raw = f"{headers}From: anna@example.nl\r\nTo: k@example.nl\r\nSubject: x\r\n\r\nx\r\n"
+    staff = parse_message(raw.encode())
+    assert authenticated(staff, MICROSOFT) is internal
+    # Only the Microsoft 365 mode reads it.
+    assert not authenticated(staff, server("mx.example.nl"))
+
+
+def test_an_internal_mark_does_not_make_an_ambiguous_from_one_sender() -> None:
+    raw = (
+        "X-MS-Exchange-Organization-AuthAs: Internal\r\n"
+        "From: anna@example.nl, attacker@evil.example\r\n"
+        "To: k@example.nl\r\nSubject: x\r\n\r\nx\r\n"
+    )
+    assert not authenticated(parse_message(raw.encode()), MICROSOFT)
+
+
+@pytest.mark.parametrize(
+    ("name", "security", "failed"),
+    [
+        ("ms365/forged_committee_compauth_fail.eml", MICROSOFT, True),
+        ("ms365/external_committee_pass.eml", MICROSOFT, False),
+        ("ms365/internal_staff.eml", MICROSOFT, False),
+        ("google/forged_dmarc_fail.eml", GOOGLE, True),
+        ("google/committee_pass.eml", GOOGLE, False),
+    ],
+)
+def test_doubtful_reads_the_same_host(name: str, security: SecuritySettings, failed: bool) -> None:
+    assert doubtful(sample(name), security) is failed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import islice
 
-from mailbot.authresults import ambiguous_sender, vouches
+from mailbot.authresults import ambiguous_sender, authenticated, checks_senders, host_name
 from mailbot.commands import Command, may_give, parse_command, sender_tokens, spec_for
 from mailbot.errors import ProcedureError
 from mailbot.inbound.item import InboundItem, Outcome, PipelineContext
@@ -48,12 +48,12 @@ def replied_subjects(item: InboundItem, ctx: PipelineContext) -> list[str]:
 
 
 def _authenticate(item: InboundItem, ctx: PipelineContext) -> None:
-    trusted = ctx.settings.security.trusted_authserv_id
-    if ambiguous_sender(item.mail):
-        # Whatever the server checked, mailbot cannot tell which sender it vouched for.
-        raise ProcedureError("not_authenticated", server=trusted or "From")
-    if trusted and not vouches(item.mail, trusted):
-        raise ProcedureError("not_authenticated", server=trusted)
+    security = ctx.settings.security
+    # An ambiguous From is refused even without a host to ask: whatever a server checked,
+    # mailbot cannot tell which sender it vouched for.
+    checked = checks_senders(security)
+    if ambiguous_sender(item.mail) or (checked and not authenticated(item.mail, security)):
+        raise ProcedureError("not_authenticated", server=host_name(security))
 
 
 def _checked(command: Command, item: InboundItem) -> Command:
