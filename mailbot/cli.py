@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,8 @@ from mailbot.config import find_config, load_config
 from mailbot.digest import waiting as digest_waiting
 from mailbot.errors import ConfigError, MailbotError
 from mailbot.flusher import BackgroundFlusher
+from mailbot.oauth.flows import SIGN_IN_TIMEOUT, browser_sign_in, device_sign_in
+from mailbot.oauth.transport import post_form
 from mailbot.outgoing import preview
 from mailbot.report import store_figures, write_report
 from mailbot.runner import Daemon
@@ -104,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", parents=[common, at], help="the whole timeline of one case")
     show.add_argument("case")
     show.add_argument("--json", action="store_true")
+    auth = sub.add_parser(
+        "auth", parents=[common, at], help="sign in once for delegated OAuth 2.0 access"
+    )
+    auth.add_argument(
+        "--device", action="store_true", help="use the device code (Microsoft 365; not Google)"
+    )
+    auth.add_argument(
+        "--timeout", type=float, default=SIGN_IN_TIMEOUT, help="seconds to wait for the browser"
+    )
     return parser
 
 
@@ -299,6 +311,25 @@ def cmd_preview(args: argparse.Namespace, settings: Settings, clock: Clock, out:
     return EXIT_OK
 
 
+def cmd_auth(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
+    """Obtain the first refresh token (the daemon keeps it up to date from then on)."""
+
+    def say(text: str) -> None:
+        print(text, file=out, flush=True)
+
+    if args.device:
+        device_sign_in(settings.oauth2, post_form, say, clock.now, time.sleep)
+    else:
+        user = settings.imap.username if settings.imap.auth == "oauth2" else settings.smtp.username
+        hint = user if user and "@" in user else None
+        browser_sign_in(
+            settings.oauth2, post_form, say, clock.now, login_hint=hint, timeout=args.timeout
+        )
+    path = settings.oauth2.refresh_token_file  # type: ignore[union-attr]
+    say(f"ok: refresh token saved to {path} (mode 0600); `mailbot check` logs in with it now")
+    return EXIT_OK
+
+
 COMMANDS = {
     "run": cmd_run,
     "check": cmd_check,
@@ -309,4 +340,5 @@ COMMANDS = {
     "show": cmd_show,
     "preview": cmd_preview,
     "report": cmd_report,
+    "auth": cmd_auth,
 }
