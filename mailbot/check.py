@@ -1,5 +1,5 @@
-"""`mailbot check`: every template, the data dir, IMAP login and SMTP connection, each with
-an exact verdict."""
+"""`mailbot check`: every template, the data dir, the OAuth 2.0 token, IMAP login and SMTP
+connection, each with an exact verdict."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from itertools import product
 
 from mailbot.app import renderer_for
+from mailbot.clock import SYSTEM_CLOCK
 from mailbot.errors import MailbotError
 from mailbot.fsutil import find_symlink, symlink_refusal
 from mailbot.imap import ImapMailbox
+from mailbot.oauth import TokenProvider, Transport, build_token_provider
 from mailbot.outgoing import build_mails
 from mailbot.render import LANGUAGES
 from mailbot.samples import TEMPLATES, sample_case, sample_effect
@@ -26,14 +28,43 @@ class CheckResult:
     detail: str
 
 
-def run_checks(settings: Settings) -> list[CheckResult]:
+def run_checks(
+    settings: Settings, now: datetime | None = None, transport: Transport | None = None
+) -> list[CheckResult]:
     results = [CheckResult("config", True, str(settings.source))]
     results += [CheckResult("warning", True, w) for w in settings.warnings]
     results += check_templates(settings)
     results.append(check_data_dir(settings))
-    results.append(check_imap(settings))
-    results.append(check_smtp(settings))
+    token, tokens = check_token(settings, now or SYSTEM_CLOCK.now(), transport)
+    if token is not None:
+        results.append(token)
+    results.append(check_imap(settings, tokens))
+    results.append(check_smtp(settings, tokens))
     return results
+
+
+_NO_TOKEN = "not tried: no OAuth 2.0 token (see the token line above)"
+
+
+def check_token(
+    settings: Settings, now: datetime, transport: Transport | None = None
+) -> tuple[CheckResult | None, TokenProvider | None]:
+    """Obtain a token when a login uses OAuth 2.0: (None, None) when neither does; the
+    provider is None too when no token could be had, so the logins say they were not tried."""
+    what = "OAuth 2.0 token"
+    try:
+        tokens = build_token_provider(settings, transport)
+        if tokens is None:
+            return None, None
+        tokens.token(now)
+    except MailbotError as exc:
+        return CheckResult(what, False, str(exc)), None
+    o = settings.oauth2
+    source = tokens.source.name
+    where = f" from {o.token_url}" if o and o.token_url else ""
+    until = tokens.expires()
+    valid = f"valid until {until.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if until else "obtained"
+    return CheckResult(what, True, f"{source}{where}: a token {valid}"), tokens
 
 
 def check_templates(settings: Settings) -> list[CheckResult]:
@@ -67,10 +98,13 @@ def check_data_dir(settings: Settings) -> CheckResult:
     return CheckResult("data dir", True, f"{path} is writable")
 
 
-def check_imap(settings: Settings) -> CheckResult:
+def check_imap(settings: Settings, tokens: TokenProvider | None = None) -> CheckResult:
     imap = settings.imap
+    if imap.auth == "oauth2" and tokens is None:
+        return CheckResult("IMAP", False, _NO_TOKEN)
+    extra = {"tokens": tokens} if imap.auth == "oauth2" else {}
     try:
-        with ImapMailbox(imap) as mailbox:
+        with ImapMailbox(imap, **extra) as mailbox:
             waiting = len(mailbox.pending_uids())
             caps = ", ".join(sorted(c for c in mailbox.capabilities if c in {"IDLE", "MOVE"}))
     except MailbotError as exc:
@@ -83,10 +117,13 @@ def check_imap(settings: Settings) -> CheckResult:
     )
 
 
-def check_smtp(settings: Settings) -> CheckResult:
+def check_smtp(settings: Settings, tokens: TokenProvider | None = None) -> CheckResult:
     smtp = settings.smtp
+    if smtp.auth == "oauth2" and tokens is None:
+        return CheckResult("SMTP", False, _NO_TOKEN)
+    extra = {"tokens": tokens} if smtp.auth == "oauth2" else {}
     try:
-        with SmtpSender(smtp):
+        with SmtpSender(smtp, **extra):
             pass
     except MailbotError as exc:
         return CheckResult("SMTP", False, str(exc))
