@@ -59,6 +59,14 @@ class SmtpError(MailbotError):
         self.permanent = permanent
 
 
+class SmtpQuotaError(SmtpError):
+    """The host will take no more mail for now: its sending quota or rate is spent. Never
+    permanent, whatever the reply code (Exchange answers its per-minute quota with 554)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=False)
+
+
 class SmtpAuthError(SmtpError):
     """The SMTP server rejected the credentials."""
 

@@ -4,7 +4,12 @@ recorded as sent the moment the server accepted it; refusals recorded on their c
 No one mail stops the others: whatever goes wrong with one mail (the server refuses it, an
 address it cannot take, an error while writing or handing it over) fails that mail, with the
 reason, and the rest goes out. Only an unreachable server (retried with backoff) or a store
-that cannot record what was sent stops a round."""
+that cannot record what was sent stops a round.
+
+Submissions are paced to the host's rate across all sessions (pacing.py), and a host that
+says its quota is spent holds every session back: that mail is tried again later, never
+failed. A round lasts at most about ROUND_SECONDS while paced, so the daemon takes in mail
+between rounds of a long outbox."""
 
 from __future__ import annotations
 
@@ -17,10 +22,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from mailbot.backoff import Backoff
 from mailbot.compose import compose
-from mailbot.errors import AddressNotSupported, SmtpError, StoreError
+from mailbot.errors import AddressNotSupported, SmtpError, SmtpQuotaError, StoreError
 from mailbot.lanes import split_lanes
 from mailbot.model import MessageRecord, OutboundMail, SendMail
 from mailbot.outgoing import build_mails
+from mailbot.pacing import Pacer
 from mailbot.procedure import DeliveryFailed, transition
 from mailbot.store import Changes
 
@@ -33,6 +39,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("mailbot")
 
 RETRY = Backoff(initial=60, maximum=3600)  # a deferred mail: 1 min, 2, 4, ... at most 1 h
+ROUND_SECONDS = 30.0  # a paced round waits for turns this long at most; the rest, next round
+# What `_send_one` says the session does next.
+NEXT, AGAIN, STOP = "next", "again", "stop"
 
 __all__ = ["OutboxSending", "SendReport", "Sender"]
 
@@ -61,6 +70,15 @@ class Refusal:
     kind: str = REFUSED
 
 
+@dataclass(frozen=True)
+class _Round:
+    """When a round acts (`now`) and, on the pacer's clock, when it began and must end."""
+
+    now: datetime
+    start: float
+    deadline: float
+
+
 @dataclass
 class SendReport:
     sent: int = 0
@@ -84,6 +102,20 @@ class OutboxSending:
     store: Store
     actions: Actions
     renderer: Renderer
+    _pacer: Pacer | None = None
+    _paced_until: datetime | None = None  # a paced round ended: the next turn comes then
+
+    @property
+    def pacer(self) -> Pacer:
+        """The one pacer of every SMTP session of this process; made from the settings
+        when first needed, unless one was set (a test's, on a simulated clock)."""
+        if self._pacer is None:
+            self._pacer = Pacer(self.settings.smtp.max_messages_per_minute)
+        return self._pacer
+
+    @pacer.setter
+    def pacer(self, pacer: Pacer) -> None:
+        self._pacer = pacer
 
     def flush_outbox(
         self,
@@ -109,11 +141,12 @@ class OutboxSending:
         # Prove the store writable before anything goes out: a mail sent but not recorded
         # would be sent again.
         self.store.probe_writable()
+        start = self.pacer.now()
         try:
             self._send_lanes(
                 split_lanes(pending, self.settings.smtp.connections),
                 senders,
-                now,
+                _Round(now, start, start + ROUND_SECONDS),
                 should_stop,
                 report,
             )
@@ -156,7 +189,7 @@ class OutboxSending:
         self,
         lanes: list[list[OutboundMail]],
         senders: Callable[[], Sender],
-        now: datetime,
+        round_: _Round,
         should_stop: Callable[[], bool],
         report: SendReport,
     ) -> None:
@@ -169,7 +202,9 @@ class OutboxSending:
         def run(lane: list[OutboundMail]) -> None:
             part = SendReport()
             try:
-                self._send_lane(senders(), lane, now, lambda: halt.is_set() or should_stop(), part)
+                self._send_lane(
+                    senders(), lane, round_, lambda: halt.is_set() or should_stop(), part
+                )
             except BaseException as exc:
                 errors.append(exc)
                 halt.set()
@@ -196,7 +231,7 @@ class OutboxSending:
         self,
         sender: Sender,
         mails: list[OutboundMail],
-        now: datetime,
+        round_: _Round,
         should_stop: Callable[[], bool],
         report: SendReport,
     ) -> None:
@@ -207,35 +242,63 @@ class OutboxSending:
             report.unreachable = True
             return
         try:
-            for mail in mails:
-                if should_stop() or not self._send_one(sender, mail, now, report):
+            waiting = list(reversed(mails))  # the next mail last
+            while waiting and not should_stop():
+                with self.pacer.turn(round_.deadline, should_stop) as later:
+                    if later is not None:
+                        self._turn_comes(round_, later, len(waiting))
+                        break
+                    step = self._send_one(sender, waiting[-1], round_.now, report)
+                if step == STOP:
                     break
+                if step == NEXT:
+                    waiting.pop()
+                # AGAIN: the host's quota was spent; the same mail once the pacer's hold ends,
+                # so what one person receives keeps its order.
         finally:
             sender.close()
 
+    def _turn_comes(self, round_: _Round, later: float, left: int) -> None:
+        """The lane's next turn comes after this round: the rest waits, and the daemon
+        wakes for it (`next_outbox_attempt`)."""
+        at = round_.now + timedelta(seconds=later - round_.start)
+        self._paced_until = at
+        log.info("outbox: %d mail(s) wait for their turn at %s (paced)", left, at)
+
     def _send_one(
         self, sender: Sender, mail: OutboundMail, now: datetime, report: SendReport
-    ) -> bool:
-        """Send one mail; whether the session can go on with the next."""
+    ) -> str:
+        """Send one mail; what the session does next (NEXT, AGAIN or STOP)."""
         try:
             data = compose(mail, self.settings.organisation.name, self._load_raw)
             sender.send(mail.sender, mail.to, data)
         except AddressNotSupported as exc:
             self._fail(mail, str(exc), UNSUPPORTED, report)
-            return sender.connected
+            return NEXT if sender.connected else STOP
+        except SmtpQuotaError as exc:
+            self._quota_spent(mail, exc)
+            return AGAIN if sender.connected else STOP
         except SmtpError as exc:
             self._defer(mail, exc, now, report)
-            return sender.connected
+            return NEXT if sender.connected else STOP
         except StoreError:
             raise  # the store, not this mail: nothing can be recorded, so nothing goes on
         except Exception as exc:  # this mail cannot be written or handed over; the rest can
             log.exception("outbox: %s could not be sent", mail.message_id)
             self._fail(mail, f"could not be sent: {type(exc).__name__}: {exc}", BROKEN, report)
-            return sender.connected
+            return NEXT if sender.connected else STOP
         self.store.mark_sent(mail.message_id, now)
         report.sent += 1
         log.info("sent %s to %s (%s)", mail.message_id, mail.to, mail.case_id or "no case")
-        return True
+        return NEXT
+
+    def _quota_spent(self, mail: OutboundMail, exc: SmtpQuotaError) -> None:
+        """The host takes no more for now: every session waits (the pacer's hold, longer
+        each time in a row) and this mail is tried again then. Not a failure, and not the
+        mail's attempt: it says nothing about this mail."""
+        delay = self.pacer.hold()
+        log.warning("outbox: %s; every session waits %.0f s before the next try", exc, delay)
+        self.store.update_outbound(replace(mail, last_error=str(exc)))
 
     def _fail(self, mail: OutboundMail, reason: str, kind: str, report: SendReport) -> None:
         log.error("outbox: %s to %s failed for good: %s", mail.message_id, mail.to, reason)
@@ -314,6 +377,12 @@ class OutboxSending:
         return self.store.raw_path(sha).read_bytes()
 
     def next_outbox_attempt(self) -> datetime | None:
+        """When the outbox next has mail to send: not before the pacer's next turn."""
+        due = self._next_due()
+        paced = self._paced_until
+        return max(due, paced) if due is not None and paced is not None else due
+
+    def _next_due(self) -> datetime | None:
         pending = [m for m in self.store.outbox() if m.status == "pending"]
         times = [m.next_attempt_at for m in pending if m.next_attempt_at is not None]
         if len(times) < len(pending):

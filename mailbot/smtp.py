@@ -6,7 +6,8 @@ import smtplib
 import socket
 import ssl
 
-from mailbot.errors import AddressNotSupported, SmtpAuthError, SmtpError
+from mailbot.errors import AddressNotSupported, SmtpAuthError, SmtpError, SmtpQuotaError
+from mailbot.pacing import quota_answer
 from mailbot.settings import SmtpSettings
 
 
@@ -54,11 +55,9 @@ class SmtpSender:
             raise
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = exc.recipients.get(recipient, (550, b"refused"))
-            raise SmtpError(_reply(recipient, code, text), permanent=code >= 500) from exc
+            raise self._refused(recipient, code, text) from exc
         except smtplib.SMTPResponseException as exc:
-            raise SmtpError(
-                _reply(recipient, exc.smtp_code, exc.smtp_error), permanent=exc.smtp_code >= 500
-            ) from exc
+            raise self._refused(recipient, exc.smtp_code, exc.smtp_error) from exc
         except (OSError, smtplib.SMTPException) as exc:
             self._conn = None
             raise SmtpError(f"sending to {recipient} failed: {_describe(exc)}") from exc
@@ -69,7 +68,15 @@ class SmtpSender:
             raise
         if refused:
             code, text = refused[recipient]
-            raise SmtpError(_reply(recipient, code, text), permanent=code >= 500)
+            raise self._refused(recipient, code, text)
+
+    def _refused(self, recipient: str, code: int, text: bytes | str) -> SmtpError:
+        """The error for a refusal; after a 421 smtplib has closed the session."""
+        if code == 421:
+            self._conn = None
+        if quota_answer(text):
+            return SmtpQuotaError(_reply(recipient, code, text))
+        return SmtpError(_reply(recipient, code, text), permanent=code >= 500)
 
     def _mail_options(self, sender: str, recipient: str, data: bytes) -> list[str]:
         """SMTPUTF8 (RFC 6531) for an internationalised address, where the server offers it;
