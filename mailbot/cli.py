@@ -116,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument(
         "--timeout", type=float, default=SIGN_IN_TIMEOUT, help="seconds to wait for the browser"
     )
+    auth.add_argument(
+        "--port", type=int, default=0, help="loopback port for the redirect (for an ssh tunnel)"
+    )
     return parser
 
 
@@ -323,7 +326,13 @@ def cmd_auth(args: argparse.Namespace, settings: Settings, clock: Clock, out: Te
         user = settings.imap.username if settings.imap.auth == "oauth2" else settings.smtp.username
         hint = user if user and "@" in user else None
         browser_sign_in(
-            settings.oauth2, post_form, say, clock.now, login_hint=hint, timeout=args.timeout
+            settings.oauth2,
+            post_form,
+            say,
+            clock.now,
+            login_hint=hint,
+            timeout=args.timeout,
+            port=args.port,
         )
     path = settings.oauth2.refresh_token_file  # type: ignore[union-attr]
     say(f"ok: refresh token saved to {path} (mode 0600); `mailbot check` logs in with it now")

@@ -4,6 +4,7 @@ loopback redirect) or by the device code, against the local token endpoint."""
 from __future__ import annotations
 
 import io
+import socket
 import stat
 import threading
 import urllib.parse
@@ -171,6 +172,17 @@ def test_a_redirect_with_a_forged_state_is_refused(tmp_path, server, capsys):
     browser.join()
     assert "wrong state" in capsys.readouterr().err
     assert server.count() == 0  # the code was never exchanged
+
+
+def test_a_fixed_port_for_an_ssh_tunnel(tmp_path, server):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = write_config(tmp_path, generic(server, tmp_path))
+    browser = Browser(server)
+    assert main(["auth", "-c", str(config), *AT, "--port", str(port)], out=browser) == 0
+    browser.join()
+    assert server.requests[0].fields["redirect_uri"] == f"http://127.0.0.1:{port}/"
 
 
 def test_no_browser_in_time(tmp_path, server, capsys):

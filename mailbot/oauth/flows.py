@@ -67,17 +67,18 @@ def browser_sign_in(
     *,
     login_hint: str | None = None,
     timeout: float = SIGN_IN_TIMEOUT,
+    port: int = 0,
 ) -> Token:
-    """Listen on 127.0.0.1 (a random port), print the URL to open, wait for the browser's
-    redirect, check its state, exchange the code with the PKCE verifier, save the refresh
-    token."""
+    """Listen on 127.0.0.1 (`port`, else a random one), print the URL to open, wait for the
+    browser's redirect, check its state, exchange the code with the PKCE verifier, save the
+    refresh token."""
     o = require_delegated(o)
     if not o.authorization_url:
         raise AuthError("no authorization_url in [oauth2]: give the provider's sign-in endpoint")
     verifier, challenge = pkce_pair()
     state = secrets.token_urlsafe(16)
     got = _Redirect()
-    server = _listener(got)
+    server = _listener(got, port)
     server.timeout = timeout
     try:
         # Microsoft registers "http://localhost" for desktop apps (any port); RFC 8252 and
@@ -122,7 +123,7 @@ def _as(login_hint: str | None) -> str:
     return f" as {login_hint}" if login_hint else ""
 
 
-def _listener(got: _Redirect) -> HTTPServer:
+def _listener(got: _Redirect, port: int) -> HTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
@@ -146,7 +147,10 @@ def _listener(got: _Redirect) -> HTTPServer:
         def log_message(self, *args: object) -> None:
             pass
 
-    return HTTPServer(("127.0.0.1", 0), Handler)
+    try:
+        return HTTPServer(("127.0.0.1", port), Handler)
+    except OSError as exc:
+        raise AuthError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from exc
 
 
 def _wait(server: HTTPServer, got: _Redirect, timeout: float) -> None:
