@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TestImap
+from test_crash import allow_replies_per_hour
 from test_tracks import FORM, Office
 from test_tracks import body as text
 
@@ -30,10 +31,15 @@ class Host(Office):
         assert STANDARD in config
         deployment.config.write_text(config.replace(STANDARD, security))
 
-    def sample(self, name: str) -> dict[str, list[Message]]:
-        """The sample delivered as the host stored it, then one poll; what each received."""
+    def sample(self, name: str, *changes: tuple[bytes, bytes]) -> dict[str, list[Message]]:
+        """The sample delivered as the host stored it (with `changes` made to its text),
+        then one poll; what each received."""
         self.d.sink.clear()
-        self.d.deliver((DATA / name).read_bytes())
+        raw = (DATA / name).read_bytes()
+        for old, new in changes:
+            assert old in raw
+            raw = raw.replace(old, new)
+        self.d.deliver(raw)
         code, out = self.d.poll()
         assert code == 0, out
         received: dict[str, list[Message]] = {}
@@ -118,6 +124,30 @@ def test_without_the_microsoft365_mode_an_exchange_verdict_counts_for_nothing(
     host.sample("ms365/external_committee_pass.eml")
     assert host.case().status == "open"
     assert [e.action for e in host.case().events][-1] == "refused"
+
+
+def as_complaint(n: int) -> tuple[tuple[bytes, bytes], ...]:
+    """A sample made a new complaint by a complainant of example.org (the verdict's domain)."""
+    sender = f"klant-{n}@example.org".encode()
+    return (
+        (b"Bram Jansen <bram.jansen@example.org>", b"Klant <" + sender + b">"),
+        (b"To: klachtencommissie@example.nl", b"To: klachten@example.nl"),
+        (b"Re: [KL-2026-0001] Formele klacht #ingetrokken", b"Klacht " + str(n).encode()),
+        (b"Message-ID: <", b"Message-ID: <" + str(n).encode()),
+    )
+
+
+def test_the_hourly_caps_authenticated_sender_is_judged_the_same_way(microsoft: Host) -> None:
+    """Once the hour's automatic replies are spent, a complainant Exchange authenticated is
+    still answered at once; one under a forged pass header waits for its turn."""
+    allow_replies_per_hour(microsoft.d, 1)
+    assert "klant-1@example.org" in microsoft.step("klant-1@example.org", "Klacht 1", "Eén.")
+    assert "klant-2@example.org" not in microsoft.step("klant-2@example.org", "Klacht 2", "Twee.")
+    got = microsoft.sample("ms365/external_committee_pass.eml", *as_complaint(3))
+    [ack] = got["klant-3@example.org"]
+    assert "Ontvangstbevestiging" in str(ack["Subject"])
+    got = microsoft.sample("ms365/forged_pass_below.eml", *as_complaint(4))
+    assert "klant-4@example.org" not in got
 
 
 # --- Google --------------------------------------------------------------------------------
