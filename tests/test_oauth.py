@@ -3,6 +3,7 @@ and errors as one line naming the provider's error."""
 
 from __future__ import annotations
 
+import os
 import stat
 import sys
 import threading
@@ -233,19 +234,32 @@ def test_a_rotated_token_that_cannot_be_saved_is_not_used_and_not_lost(tmp_path,
     tokens, path, first = refresh_setup(tmp_path, server)
     tokens.token(NOW)
     second = path.read_text().strip()
-    path.unlink()
-    path.mkdir()  # the save cannot rename over a folder that holds something
-    (path / "x").write_text("x")
+    blocker = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    blocker.mkdir()  # where the save writes its temp file: the save fails, reading works
     with pytest.raises(AuthError) as info:
         tokens.refresh(NOW)
     assert one_line(info.value).startswith(f"cannot save the new refresh token to {path}: ")
     assert tokens.fetches == 1  # the new access token was not handed out
-    (path / "x").unlink()
-    path.rmdir()
+    assert path.read_text().strip() == second
+    blocker.rmdir()
     tokens.refresh(NOW)
     used = server.refresh_tokens_used()
     assert used[:2] == [first, second] and len(used) == len(set(used)) == 3
     assert [r.status for r in server.requests] == [200, 200, 200]
+    assert path.read_text().strip() in server.refresh_tokens
+
+
+def test_two_processes_share_the_file_and_never_spend_a_token_twice(tmp_path, server):
+    daemon, path, first = refresh_setup(tmp_path, server)
+    daemon.token(NOW)  # first -> second
+    check = provider(settings_for(tmp_path, microsoft(server, refresh_token_file=str(path))))
+    check.token(
+        NOW
+    )  # `mailbot check` while the daemon runs:  # second -> third, written to the file
+    daemon.refresh(NOW)  # takes third from the file, not its own second
+    used = server.refresh_tokens_used()
+    assert used[0] == first and len(used) == len(set(used)) == 3
+    assert all(r.status == 200 for r in server.requests)
     assert path.read_text().strip() in server.refresh_tokens
 
 

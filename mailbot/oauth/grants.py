@@ -13,7 +13,7 @@ from mailbot.oauth.assertions import (
     client_assertion,
     service_account_assertion,
 )
-from mailbot.oauth.refreshfile import read_refresh_token, write_refresh_token
+from mailbot.oauth.refreshfile import read_refresh_token, refresh_lock, write_refresh_token
 from mailbot.oauth.serviceaccount import ServiceAccount
 from mailbot.oauth.transport import Transport
 
@@ -103,8 +103,12 @@ class ServiceAccountGrant:
 @dataclass
 class RefreshTokenGrant:
     """Delegated access with a refresh token (RFC 6749 section 6). A rotated refresh token is
-    saved before its access token is handed out, and from then on only it is used: the one
-    in memory outranks the file, so a failed save never brings the old one back."""
+    saved before its access token is handed out, and from then on only it is used.
+
+    The file is shared: `mailbot check` or `mailbot auth` may rotate or replace it while the
+    daemon runs. So each refresh holds the file's lock, reads the file, and takes its token
+    when another process wrote it since this one last did; otherwise the token in memory
+    outranks the file (a save that failed never brings the old one back)."""
 
     endpoint: Endpoint
     client_id: str
@@ -112,20 +116,26 @@ class RefreshTokenGrant:
     scope: str
     secret: str | None = field(default=None, repr=False)
     name: str = "refresh token"
-    _current: str | None = field(default=None, repr=False)
+    _current: str | None = field(default=None, repr=False)  # the one to send next
+    _seen: str | None = field(
+        default=None, repr=False
+    )  # what the file held when last read or written
 
     def fetch(self, now: datetime) -> Token:
-        if self._current is None:
-            self._current = read_refresh_token(self.path)
-        fields = {
-            "grant_type": "refresh_token",
-            "refresh_token": self._current,
-            "client_id": self.client_id,
-        }
-        if self.secret:
-            fields["client_secret"] = self.secret
-        token = self.endpoint.ask(_scoped(fields, self.scope), self.name, now)
-        if token.refresh_token and token.refresh_token != self._current:
-            self._current = token.refresh_token
-            write_refresh_token(self.path, token.refresh_token)  # raises: token not used
-        return token
+        with refresh_lock(self.path):
+            on_disk = read_refresh_token(self.path)
+            if on_disk != self._seen or self._current is None:
+                self._current = self._seen = on_disk
+            fields = {
+                "grant_type": "refresh_token",
+                "refresh_token": self._current,
+                "client_id": self.client_id,
+            }
+            if self.secret:
+                fields["client_secret"] = self.secret
+            token = self.endpoint.ask(_scoped(fields, self.scope), self.name, now)
+            if token.refresh_token and token.refresh_token != self._current:
+                self._current = token.refresh_token
+                write_refresh_token(self.path, token.refresh_token)  # raises: token not used
+                self._seen = token.refresh_token
+            return token
