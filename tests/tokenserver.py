@@ -444,7 +444,8 @@ class TokenServer:
 
     def _access(self, user: str, scope: str) -> dict[str, Any]:
         now = int(self.clock())
-        claims = {"email": user, "iat": now, "exp": now + self.lifetime, "scp": scope}
+        # Dovecot's local validation wants `sub` as well as the `email` it logs in by.
+        claims = {"sub": user, "email": user, "iat": now, "exp": now + self.lifetime, "scp": scope}
         claims["jti"] = secrets.token_hex(8)  # two tokens in one second still differ
         token = jwt.encode(claims, self.hs256_key, algorithm="HS256")
         return {"token_type": "Bearer", "access_token": token, "expires_in": self.lifetime}

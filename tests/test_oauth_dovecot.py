@@ -1,0 +1,162 @@
+"""The tokens of every source log in to a real Dovecot that validates bearer tokens itself
+(oauth2 passdb, local HS256 validation: MAIL-HOSTS.md "Dovecot as a test double"); a wrong
+user, an expired token and a token signed with another key are refused."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
+from tokenserver import TokenServer, make_key_pair, with_oauth2, write_service_account
+
+from mailbot.config import load_config
+from mailbot.oauth import TokenProvider, build_token_provider
+
+from dovecot import DovecotServer, find_dovecot
+from support import config_text
+
+pytestmark = pytest.mark.dovecot
+MAILBOX = "klachten"
+CLIENT_ID = "11111111-2222-3333-4444-555555555555"
+SA_EMAIL = "mailbot@voorbeeld-project.iam.gserviceaccount.com"
+
+
+class OAuthDovecot(DovecotServer):
+    """Dovecot with an oauth2 passdb beside the passwd file: tokens are HS256 JWTs whose
+    `email` claim is the login name, validated with the token server's key."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__()
+
+    def _prepare(self) -> None:
+        super()._prepare()
+        keys = self.root / "keys"
+        (keys / "default" / "HS256").mkdir(parents=True)
+        for folder in (keys, keys / "default", keys / "default" / "HS256"):
+            folder.chmod(0o755)
+        (keys / "default" / "HS256" / "default").write_text(self.key)
+        (keys / "default" / "HS256" / "default").chmod(0o644)
+        ext = self.root / "oauth2.conf.ext"
+        ext.write_text(
+            "introspection_mode = local\n"
+            f"local_validation_key_dict = fs:posix:prefix={keys}/\n"
+            "username_attribute = email\n"
+            "tokeninfo_url = http://127.0.0.1:1/unused?token=\n"
+        )
+        config = self.config_path.read_text().replace(
+            "auth_mechanisms = plain login", "auth_mechanisms = plain login xoauth2 oauthbearer"
+        )
+        config += (
+            f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
+            f"  args = {ext}\n}}\n"
+        )
+        self.config_path.write_text(config)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[TokenServer]:
+    with TokenServer(mailbox=MAILBOX) as running:  # the real clock: Dovecot checks `exp`
+        running.clients[CLIENT_ID] = "right"
+        yield running
+
+
+@pytest.fixture(scope="module")
+def dovecot(server: TokenServer) -> Iterator[OAuthDovecot]:
+    if find_dovecot() is None:
+        pytest.skip("dovecot not installed: apt-get install -y dovecot-imapd")
+    with OAuthDovecot(server.dovecot_key()) as running:
+        yield running
+
+
+def now_of(server: TokenServer) -> datetime:
+    return datetime.fromtimestamp(server.clock(), UTC)
+
+
+def login(dovecot: OAuthDovecot, token: str, user: str = MAILBOX, bearer: bool = False) -> int:
+    with IMAPClient(dovecot.host, dovecot.port, ssl=False, timeout=10) as client:
+        if bearer:
+            client.oauthbearer_login(user, token)
+        else:
+            client.oauth2_login(user, token)
+        return client.select_folder("INBOX")[b"EXISTS"]
+
+
+def provider(tmp_path: Path, server: TokenServer, oauth2: dict[str, Any]) -> TokenProvider:
+    path = tmp_path / "mailbot.toml"
+    path.write_text(with_oauth2(config_text(tmp_path / "data", imap_user=MAILBOX), oauth2))
+    built = build_token_provider(load_config(path, {"SECRET": "right"}))
+    assert built is not None
+    return built
+
+
+def microsoft(server: TokenServer, **credential: Any) -> dict[str, Any]:
+    return {
+        "provider": "microsoft365",
+        "tenant": "voorbeeld.onmicrosoft.com",
+        "token_url": server.token_url,
+        "client_id": CLIENT_ID,
+        **credential,
+    }
+
+
+def sources(tmp_path: Path, server: TokenServer) -> dict[str, dict[str, Any]]:
+    pair = make_key_pair(tmp_path / "keys")
+    server.certificates[CLIENT_ID] = pair
+    account = make_key_pair(tmp_path / "keys", "sa")
+    server.service_accounts[SA_EMAIL] = account
+    refresh = tmp_path / "refresh-token"
+    refresh.write_text(server.issue_refresh_token(MAILBOX) + "\n")
+    command = tmp_path / "print-token"
+    token = server._access(MAILBOX, "")["access_token"]
+    command.write_text(f"#!{sys.executable}\nprint({token!r})\n")
+    command.chmod(0o755)
+    key_file = write_service_account(tmp_path / "sa.json", account, SA_EMAIL, server.token_url)
+    return {
+        "client_secret": microsoft(server, client_secret_env="SECRET"),
+        "client_certificate": microsoft(
+            server, client_certificate_file=str(pair.cert_file), private_key_file=str(pair.key_file)
+        ),
+        "service_account": {"provider": "google", "service_account_file": str(key_file)},
+        "refresh_token": microsoft(server, refresh_token_file=str(refresh)),
+        "token_command": {"provider": "generic", "token_command": str(command)},
+    }
+
+
+SOURCES = {
+    "client_secret": "ClientSecretGrant",
+    "client_certificate": "ClientCertificateGrant",
+    "service_account": "ServiceAccountGrant",
+    "refresh_token": "RefreshTokenGrant",
+    "token_command": "TokenCommand",
+}
+
+
+@pytest.mark.parametrize("credential", list(SOURCES))
+def test_each_source_logs_in(tmp_path, server, dovecot, credential):
+    dovecot.add_user(MAILBOX, "unused-password")
+    tokens = provider(tmp_path, server, sources(tmp_path, server)[credential])
+    assert type(tokens.source).__name__ == SOURCES[credential]
+    token = tokens.token(now_of(server))
+    assert login(dovecot, token) == 0
+    assert login(dovecot, token, bearer=True) == 0  # OAUTHBEARER (RFC 7628) as well
+
+
+def test_refused_wrong_user_expired_and_wrong_key(tmp_path, server, dovecot):
+    dovecot.add_user("ander", "unused-password")
+    good = server._access(MAILBOX, "")["access_token"]
+    with pytest.raises(LoginError):
+        login(dovecot, good, user="ander")
+    expired = TokenServer(hs256_key=server.hs256_key, clock=lambda: time.time() - 7200)
+    with pytest.raises(LoginError):
+        login(dovecot, expired._access(MAILBOX, "")["access_token"])
+    with pytest.raises(LoginError):
+        login(dovecot, TokenServer()._access(MAILBOX, "")["access_token"])
+    assert login(dovecot, good) == 0
