@@ -15,9 +15,11 @@ import jwt
 import pytest
 from tokenserver import (
     CLIENT_ASSERTION_TYPE,
+    CLIENT_ID,
     JWT_BEARER,
     TokenServer,
     make_key_pair,
+    microsoft365,
     with_oauth2,
     write_service_account,
 )
@@ -31,7 +33,6 @@ from mailbot.settings import Settings
 from support import config_text, make_settings
 
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
-CLIENT_ID = "11111111-2222-3333-4444-555555555555"
 SECRET = "c2VjcmV0-value"
 SA_EMAIL = "mailbot@voorbeeld-project.iam.gserviceaccount.com"
 
@@ -50,16 +51,6 @@ def settings_for(tmp_path: Path, oauth2: dict[str, Any], env: dict[str, str] | N
     return load_config(path, env or {})
 
 
-def microsoft(server: TokenServer, **credential: Any) -> dict[str, Any]:
-    return {
-        "provider": "microsoft365",
-        "tenant": "voorbeeld.onmicrosoft.com",
-        "token_url": server.token_url,
-        "client_id": CLIENT_ID,
-        **credential,
-    }
-
-
 def provider(settings: Settings) -> TokenProvider:
     built = build_token_provider(settings)
     assert built is not None
@@ -67,7 +58,7 @@ def provider(settings: Settings) -> TokenProvider:
 
 
 def secret_provider(tmp_path: Path, server: TokenServer, secret: str = SECRET) -> TokenProvider:
-    oauth2 = microsoft(server, client_secret_env="SECRET")
+    oauth2 = microsoft365(server, client_secret_env="SECRET")
     return provider(settings_for(tmp_path, oauth2, {"SECRET": secret}))
 
 
@@ -100,7 +91,7 @@ def test_client_secret(tmp_path, server):
 def test_client_certificate(tmp_path, server):
     pair = make_key_pair(tmp_path / "keys")
     server.certificates[CLIENT_ID] = pair
-    oauth2 = microsoft(
+    oauth2 = microsoft365(
         server, client_certificate_file=str(pair.cert_file), private_key_file=str(pair.key_file)
     )
     access = provider(settings_for(tmp_path, oauth2)).token(NOW)
@@ -123,7 +114,7 @@ def test_client_certificate(tmp_path, server):
 def test_client_certificate_signed_by_another_key_is_refused(tmp_path, server):
     pair = make_key_pair(tmp_path / "keys")
     server.certificates[CLIENT_ID] = make_key_pair(tmp_path / "other", "other")
-    oauth2 = microsoft(
+    oauth2 = microsoft365(
         server, client_certificate_file=str(pair.cert_file), private_key_file=str(pair.key_file)
     )
     with pytest.raises(AuthError) as info:
@@ -136,7 +127,7 @@ def test_client_certificate_signed_by_another_key_is_refused(tmp_path, server):
 def test_a_key_that_is_not_the_certificates_is_named_at_start(tmp_path, server):
     pair = make_key_pair(tmp_path / "keys")
     other = make_key_pair(tmp_path / "other", "other")
-    oauth2 = microsoft(
+    oauth2 = microsoft365(
         server, client_certificate_file=str(pair.cert_file), private_key_file=str(other.key_file)
     )
     with pytest.raises(AuthError) as info:
@@ -191,7 +182,7 @@ def refresh_setup(tmp_path: Path, server: TokenServer, **extra: Any):
     first = server.issue_refresh_token("klachten")
     path = tmp_path / "refresh-token"
     path.write_text(first + "\n")
-    oauth2 = microsoft(server, refresh_token_file=str(path), **extra)
+    oauth2 = microsoft365(server, refresh_token_file=str(path), **extra)
     settings = settings_for(tmp_path, oauth2, {"SECRET": SECRET})
     return provider(settings), path, first
 
@@ -225,7 +216,7 @@ def test_rotated_token_survives_a_restart(tmp_path, server):
     tokens, path, first = refresh_setup(tmp_path, server)
     tokens.token(NOW)
     second = path.read_text().strip()
-    provider(settings_for(tmp_path, microsoft(server, refresh_token_file=str(path)))).token(NOW)
+    provider(settings_for(tmp_path, microsoft365(server, refresh_token_file=str(path)))).token(NOW)
     assert server.refresh_tokens_used() == [first, second]
     assert [r.status for r in server.requests] == [200, 200]
 
@@ -252,7 +243,7 @@ def test_a_rotated_token_that_cannot_be_saved_is_not_used_and_not_lost(tmp_path,
 def test_two_processes_share_the_file_and_never_spend_a_token_twice(tmp_path, server):
     daemon, path, first = refresh_setup(tmp_path, server)
     daemon.token(NOW)  # first -> second
-    check = provider(settings_for(tmp_path, microsoft(server, refresh_token_file=str(path))))
+    check = provider(settings_for(tmp_path, microsoft365(server, refresh_token_file=str(path))))
     check.token(
         NOW
     )  # `mailbot check` while the daemon runs:  # second -> third, written to the file
@@ -295,7 +286,7 @@ def test_google_revoked_refresh_token(tmp_path, server):
 
 def test_missing_refresh_token_file_says_to_run_auth(tmp_path, server):
     settings = settings_for(
-        tmp_path, microsoft(server, refresh_token_file=str(tmp_path / "not-yet"))
+        tmp_path, microsoft365(server, refresh_token_file=str(tmp_path / "not-yet"))
     )
     with pytest.raises(AuthError) as info:
         provider(settings).token(NOW)
@@ -481,5 +472,5 @@ def test_token_command_not_found(tmp_path):
 
 
 def test_settings_repr_holds_no_secret(tmp_path, server):
-    settings = settings_for(tmp_path, microsoft(server, client_secret_env="S"), {"S": SECRET})
+    settings = settings_for(tmp_path, microsoft365(server, client_secret_env="S"), {"S": SECRET})
     assert settings.oauth2.client_secret == SECRET and SECRET not in repr(settings)

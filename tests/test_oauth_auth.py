@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tokenserver import DEVICE_CODE, TokenServer, with_oauth2
+from tokenserver import DEVICE_CODE, TokenServer, microsoft365, with_oauth2
 
 from mailbot.cli import main
 from mailbot.config import load_config
@@ -84,13 +84,7 @@ def generic(server: TokenServer, tmp_path: Path, **extra: Any) -> dict[str, Any]
 
 
 def microsoft(server: TokenServer, tmp_path: Path) -> dict[str, Any]:
-    return {
-        "provider": "microsoft365",
-        "tenant": "voorbeeld.onmicrosoft.com",
-        "token_url": server.token_url,  # …/authorize and …/devicecode beside it
-        "client_id": APP,
-        "refresh_token_file": str(tmp_path / "refresh-token"),
-    }
+    return microsoft365(server, client_id=APP, refresh_token_file=str(tmp_path / "refresh-token"))
 
 
 def test_browser_sign_in_saves_the_first_refresh_token(tmp_path, server):

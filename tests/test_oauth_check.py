@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tokenserver import TokenServer, with_oauth2
+from tokenserver import CLIENT_ID, TokenServer, microsoft365, with_oauth2
 
 from mailbot.check import check_token, run_checks
 from mailbot.cli import main
@@ -17,7 +17,6 @@ from mailbot.config import load_config
 from support import config_text
 
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
-CLIENT_ID = "11111111-2222-3333-4444-555555555555"
 
 
 @pytest.fixture
@@ -28,13 +27,7 @@ def server():
 
 
 def config(tmp_path: Path, server: TokenServer, secret: str, **smtp: Any) -> Path:
-    oauth2 = {
-        "provider": "microsoft365",
-        "tenant": "voorbeeld.onmicrosoft.com",
-        "token_url": server.token_url,
-        "client_id": CLIENT_ID,
-        "client_secret_file": str(tmp_path / "secret"),
-    }
+    oauth2 = microsoft365(server, client_secret_file=str(tmp_path / "secret"))
     (tmp_path / "secret").write_text(secret + "\n")
     path = tmp_path / "mailbot.toml"
     path.write_text(with_oauth2(config_text(tmp_path / "data"), oauth2, **smtp))

@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
-from tokenserver import TokenServer, make_key_pair, with_oauth2, write_service_account
+from tokenserver import (
+    CLIENT_ID,
+    TokenServer,
+    make_key_pair,
+    microsoft365,
+    with_oauth2,
+    write_service_account,
+)
 
 from mailbot.config import load_config
 from mailbot.oauth import TokenProvider, build_token_provider
@@ -24,7 +31,6 @@ from support import config_text
 
 pytestmark = pytest.mark.dovecot
 MAILBOX = "klachten"
-CLIENT_ID = "11111111-2222-3333-4444-555555555555"
 SA_EMAIL = "mailbot@voorbeeld-project.iam.gserviceaccount.com"
 
 
@@ -97,16 +103,6 @@ def provider(tmp_path: Path, server: TokenServer, oauth2: dict[str, Any]) -> Tok
     return built
 
 
-def microsoft(server: TokenServer, **credential: Any) -> dict[str, Any]:
-    return {
-        "provider": "microsoft365",
-        "tenant": "voorbeeld.onmicrosoft.com",
-        "token_url": server.token_url,
-        "client_id": CLIENT_ID,
-        **credential,
-    }
-
-
 def sources(tmp_path: Path, server: TokenServer) -> dict[str, dict[str, Any]]:
     pair = make_key_pair(tmp_path / "keys")
     server.certificates[CLIENT_ID] = pair
@@ -120,12 +116,12 @@ def sources(tmp_path: Path, server: TokenServer) -> dict[str, dict[str, Any]]:
     command.chmod(0o755)
     key_file = write_service_account(tmp_path / "sa.json", account, SA_EMAIL, server.token_url)
     return {
-        "client_secret": microsoft(server, client_secret_env="SECRET"),
-        "client_certificate": microsoft(
+        "client_secret": microsoft365(server, client_secret_env="SECRET"),
+        "client_certificate": microsoft365(
             server, client_certificate_file=str(pair.cert_file), private_key_file=str(pair.key_file)
         ),
         "service_account": {"provider": "google", "service_account_file": str(key_file)},
-        "refresh_token": microsoft(server, refresh_token_file=str(refresh)),
+        "refresh_token": microsoft365(server, refresh_token_file=str(refresh)),
         "token_command": {"provider": "generic", "token_command": str(command)},
     }
 

@@ -481,6 +481,20 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+CLIENT_ID = "11111111-2222-3333-4444-555555555555"  # the test's app registration
+
+
+def microsoft365(server: TokenServer, **credential: Any) -> dict[str, Any]:
+    """An [oauth2] section for Microsoft 365 whose token endpoint is `server`."""
+    return {
+        "provider": "microsoft365",
+        "tenant": "voorbeeld.onmicrosoft.com",
+        "token_url": server.token_url,  # …/authorize and …/devicecode beside it
+        "client_id": CLIENT_ID,
+        **credential,
+    }
+
+
 def with_oauth2(
     config: str, oauth2: dict[str, Any], *, imap: bool = True, smtp_user: str | None = None
 ) -> str:
