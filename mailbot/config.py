@@ -985,6 +985,7 @@ def _check_hours(ctx: _Context, hours: BusinessHours) -> None:
 
 def _warn(ctx: _Context, parts: dict[str, Any]) -> None:
     staff, committee = parts["staff"], parts["committee"]
+    _warn_open_secrets(ctx, parts["oauth2"])
     security = parts["security"]
     if security.trusted_authserv_id is None and security.authentication == "standard":
         ctx.warnings.append(
@@ -1006,6 +1007,27 @@ def _warn(ctx: _Context, parts: dict[str, Any]) -> None:
             'no [[staff]] member has the role "co-owner"; mediation needs a co-owner and '
             "escalations go to the co-owners"
         )
+
+
+def _warn_open_secrets(ctx: _Context, oauth2: OAuth2Settings | None) -> None:
+    """A key or token file others may read is a mailbox others may read."""
+    if oauth2 is None:
+        return
+    files = {
+        "oauth2.private_key_file": oauth2.private_key_file,
+        "oauth2.service_account_file": oauth2.service_account_file,
+        "oauth2.refresh_token_file": oauth2.refresh_token_file,
+    }
+    for key, path in files.items():
+        try:
+            mode = path.stat().st_mode & 0o777 if path else 0
+        except OSError:
+            continue
+        if mode & 0o077:
+            ctx.warnings.append(
+                f'{key}: "{path}" can be read by other users (mode {mode:04o}); '
+                f"chmod 600 it: it gives access to the mailbox"
+            )
 
 
 def _same(a: str | None, b: str | None) -> bool:

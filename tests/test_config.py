@@ -1396,3 +1396,23 @@ def test_service_account_smtp_login_must_be_the_mailbox(tmp_path):
     error = problems(tmp_path, google(tmp_path, **{"smtp/username": "ander@example.nl"}))
     assert error.key == "smtp.username"
     assert 'must be the mailbox imap.username ("klachten@example.nl")' in error.problem
+
+
+def test_a_key_file_others_can_read_is_warned_about(tmp_path):
+    for name in ("cert.pem", "key.pem"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    (tmp_path / "key.pem").chmod(0o644)
+    changes = {
+        **M365,
+        "oauth2/client_secret_env": DELETE,
+        "oauth2/client_certificate_file": "cert.pem",
+        "oauth2/private_key_file": "key.pem",
+        "security/authentication": "microsoft365",
+    }
+    s = load(tmp_path, changes)
+    assert s.warnings == (
+        f'oauth2.private_key_file: "{tmp_path / "key.pem"}" can be read by other users (mode '
+        "0644); chmod 600 it: it gives access to the mailbox",
+    )
+    (tmp_path / "key.pem").chmod(0o600)
+    assert load(tmp_path, changes).warnings == ()
