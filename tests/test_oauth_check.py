@@ -75,3 +75,19 @@ def test_mailbot_check_prints_one_line_per_step_and_exits_1(tmp_path, server):
     assert "Trace ID" not in out.getvalue()
     assert "FAIL: IMAP: not tried: no OAuth 2.0 token (see the token line above)" in lines
     assert any(line.startswith("FAIL: SMTP: ") for line in lines)  # nothing listens on 1025
+
+
+def test_a_revoked_refresh_token_in_check(tmp_path, server):
+    token = server.issue_refresh_token("klachten")
+    (tmp_path / "refresh-token").write_text(token + "\n")
+    server.revoke(token)
+    oauth2 = microsoft365(server, refresh_token_file=str(tmp_path / "refresh-token"))
+    path = tmp_path / "mailbot.toml"
+    path.write_text(with_oauth2(config_text(tmp_path / "data"), oauth2))
+    out = io.StringIO()
+    assert main(["check", "-c", str(path)], out=out) == 1
+    assert (
+        f"FAIL: OAuth 2.0 token: token endpoint {server.token_url} refused the refresh token: "
+        "invalid_grant: AADSTS70000: The provided value for the 'refresh_token' is not valid: "
+        "it was revoked or has been used." in out.getvalue().splitlines()
+    )
