@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -84,7 +85,7 @@ def service_account_assertion(
     return jwt.encode(claims, key, algorithm="RS256", headers=headers)
 
 
-def _private_key(read, what: str) -> rsa.RSAPrivateKey:
+def _private_key(read: Callable[[], bytes], what: str) -> rsa.RSAPrivateKey:
     try:
         key = load_pem_private_key(read(), password=None)
     except TypeError as exc:  # the key is encrypted

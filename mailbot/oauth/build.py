@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from mailbot.errors import AuthError
 from mailbot.oauth.assertions import load_client_certificate
 from mailbot.oauth.command import TokenCommand
@@ -13,9 +15,9 @@ from mailbot.oauth.grants import (
     ServiceAccountGrant,
 )
 from mailbot.oauth.provider import TokenProvider, TokenSource
-from mailbot.oauth.serviceaccount import parse_service_account
+from mailbot.oauth.serviceaccount import ServiceAccount, parse_service_account
 from mailbot.oauth.transport import Transport, post_form
-from mailbot.settings import OAuth2Settings, Settings
+from mailbot.settings import Settings
 
 
 def uses_oauth2(settings: Settings) -> bool:
@@ -33,31 +35,30 @@ def build_token_provider(
 
 
 def token_source(settings: Settings, transport: Transport) -> TokenSource:
-    o: OAuth2Settings = settings.oauth2  # type: ignore[assignment]
+    """The source of the one credential config allowed; its files were checked there."""
+    o = settings.oauth2
+    assert o is not None
     endpoint = Endpoint(o.token_url, transport, settings.imap.timeout_seconds)
     if o.credential == "client_secret":
         return ClientSecretGrant(endpoint, o.client_id, o.client_secret or "", o.scope)
     if o.credential == "client_certificate":
-        cert = load_client_certificate(o.client_certificate_file, o.private_key_file)  # type: ignore[arg-type]
+        assert o.client_certificate_file and o.private_key_file
+        cert = load_client_certificate(o.client_certificate_file, o.private_key_file)
         return ClientCertificateGrant(endpoint, o.client_id, cert, o.scope)
     if o.credential == "service_account":
-        account = _service_account(o)
+        assert o.service_account_file
+        account = _service_account(o.service_account_file)
         return ServiceAccountGrant(endpoint, account, settings.imap.username, o.scope)
     if o.credential == "refresh_token":
-        return RefreshTokenGrant(
-            endpoint,
-            o.client_id,
-            o.refresh_token_file,
-            o.scope,
-            o.client_secret,  # type: ignore[arg-type]
-        )
+        assert o.refresh_token_file
+        path, secret = o.refresh_token_file, o.client_secret
+        return RefreshTokenGrant(endpoint, o.client_id, path, o.scope, secret)
     return TokenCommand(o.token_command or "", o.token_command_timeout_seconds)
 
 
-def _service_account(o: OAuth2Settings):
-    path = o.service_account_file
+def _service_account(path: Path) -> ServiceAccount:
     try:
-        return parse_service_account(path.read_bytes())  # type: ignore[union-attr]
+        return parse_service_account(path.read_bytes())
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise AuthError(f"cannot read service_account_file {path}: {reason}") from exc
