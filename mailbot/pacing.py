@@ -102,6 +102,11 @@ class Pacer:
                 if self._strikes == strikes:
                     self._strikes = 0
 
+    def next_at(self) -> float:
+        """When the next turn comes, on this pacer's clock (a glance: no waiting for a
+        session that holds its turn)."""
+        return next_turn(self._last, self._held_until, self._clock(), self.interval)
+
     def hold(self) -> float:
         """The host answered that its quota is spent: every session waits, longer after each
         such answer in a row. Returns the wait in seconds."""

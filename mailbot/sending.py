@@ -40,8 +40,8 @@ log = logging.getLogger("mailbot")
 
 RETRY = Backoff(initial=60, maximum=3600)  # a deferred mail: 1 min, 2, 4, ... at most 1 h
 ROUND_SECONDS = 30.0  # a paced round waits for turns this long at most; the rest, next round
-# What `_send_one` says the session does next.
-NEXT, AGAIN, STOP = "next", "again", "stop"
+# What `_send_one` says the lane does next: the next mail, or this one again.
+NEXT, AGAIN = "next", "again"
 
 __all__ = ["OutboxSending", "SendReport", "Sender"]
 
@@ -249,12 +249,14 @@ class OutboxSending:
                         self._turn_comes(round_, later, len(waiting))
                         break
                     step = self._send_one(sender, waiting[-1], round_.now, report)
-                if step == STOP:
-                    break
-                if step == NEXT:
-                    waiting.pop()
                 # AGAIN: the host's quota was spent; the same mail once the pacer's hold ends,
                 # so what one person receives keeps its order.
+                if step == NEXT:
+                    waiting.pop()
+                if not sender.connected:  # the rest waits for the next round
+                    if step == AGAIN:
+                        self._turn_comes(round_, self.pacer.next_at(), len(waiting))
+                    break
         finally:
             sender.close()
 
@@ -268,25 +270,25 @@ class OutboxSending:
     def _send_one(
         self, sender: Sender, mail: OutboundMail, now: datetime, report: SendReport
     ) -> str:
-        """Send one mail; what the session does next (NEXT, AGAIN or STOP)."""
+        """Send one mail; whether the lane goes on with the next one or this one again."""
         try:
             data = compose(mail, self.settings.organisation.name, self._load_raw)
             sender.send(mail.sender, mail.to, data)
         except AddressNotSupported as exc:
             self._fail(mail, str(exc), UNSUPPORTED, report)
-            return NEXT if sender.connected else STOP
+            return NEXT
         except SmtpQuotaError as exc:
             self._quota_spent(mail, exc)
-            return AGAIN if sender.connected else STOP
+            return AGAIN
         except SmtpError as exc:
             self._defer(mail, exc, now, report)
-            return NEXT if sender.connected else STOP
+            return NEXT
         except StoreError:
             raise  # the store, not this mail: nothing can be recorded, so nothing goes on
         except Exception as exc:  # this mail cannot be written or handed over; the rest can
             log.exception("outbox: %s could not be sent", mail.message_id)
             self._fail(mail, f"could not be sent: {type(exc).__name__}: {exc}", BROKEN, report)
-            return NEXT if sender.connected else STOP
+            return NEXT
         self.store.mark_sent(mail.message_id, now)
         report.sent += 1
         log.info("sent %s to %s (%s)", mail.message_id, mail.to, mail.case_id or "no case")

@@ -29,11 +29,13 @@ from test_faults import complainant, complaint
 from mailbot.app import build_app
 from mailbot.config import load_config
 from mailbot.devmail import free_port
+from mailbot.model import OutboundMail
 from mailbot.pacing import QUOTA_BACKOFF, Pacer, next_turn, quota_answer
 from mailbot.runner import Daemon
+from mailbot.store import Changes
 
 from e2e import Deployment
-from support import ANNA, PIETER
+from support import ANNA, PIETER, make_settings
 
 START = datetime.fromisoformat("2026-03-16T10:00:00+01:00")  # a Monday in office hours
 QUOTA_554 = (
@@ -158,6 +160,73 @@ def test_a_quota_answer_holds_every_session_with_backoff() -> None:
         assert pacer.hold() == 60  # the host took mail since: from the start again
 
 
+def outbound(count: int) -> list[OutboundMail]:
+    """`count` mails to one person, in order."""
+    return [
+        OutboundMail(
+            f"m{i}@mailbot.example.nl",
+            None,
+            "klachten@example.nl",
+            "klant@example.org",
+            f"Bericht {i}",
+            "t",
+            START,
+        )
+        for i in range(count)
+    ]
+
+
+def test_gmails_421_rate_answer_ends_the_session_and_the_mail_goes_later_once(
+    tmp_path: Path,
+) -> None:
+    """No rate configured (Google): the host's word alone. A 421 4.7.28 closes the session;
+    the mail is neither failed nor counted as the mail's attempt, nothing goes out during
+    the hold, and afterwards all of it goes, in order, once."""
+    sim = Sim()
+    rate = "421 4.7.28 Gmail has detected an unusual rate of unsolicited mail originating from"
+    sink = QuotaSink(sim, per_minute=1000, first_answers=(rate,))
+    with sink, build_app(make_settings(tmp_path, smtp_port=sink.port)) as app:
+        app.service.pacer = Pacer(None, clock=sim.monotonic, sleep=sim.sleep)
+        app.store.apply(Changes(outbox=outbound(3)))
+        app.store.commit()
+        report = app.service.flush_outbox(app.sender, sim.now())
+        assert (report.sent, report.failed, report.unreachable) == (0, 0, False)
+        [first, *_] = app.store.pending_outbox(sim.now())
+        assert first.attempts == 0 and "421 4.7.28" in (first.last_error or "")
+        assert app.service.next_outbox_attempt() == START + timedelta(seconds=60)
+        assert app.service.flush_outbox(app.sender, sim.now()).sent == 0  # still held
+        sim.advance_to(START + timedelta(seconds=60))
+        report = app.service.flush_outbox(app.sender, sim.now())
+        assert (report.sent, report.failed) == (3, 0)
+    assert [str(m["Subject"]) for m in sink.received("klant@example.org")] == [
+        "Bericht 0",
+        "Bericht 1",
+        "Bericht 2",
+    ]
+    assert sink.refused == [0.0]
+
+
+def test_a_421_that_is_no_quota_ends_the_session_without_blaming_the_next_mail(
+    tmp_path: Path,
+) -> None:
+    """smtplib closes the session after any 421: the mail answered so is deferred as before,
+    and the next ones wait for a new session instead of failing on the closed one."""
+    sim = Sim()
+    sink = QuotaSink(sim, per_minute=1000, first_answers=("421 4.3.2 Service shutting down",))
+    with sink, build_app(make_settings(tmp_path, smtp_port=sink.port)) as app:
+        app.service.pacer = Pacer(None, clock=sim.monotonic, sleep=sim.sleep)
+        app.store.apply(Changes(outbox=outbound(3)))
+        app.store.commit()
+        report = app.service.flush_outbox(app.sender, sim.now())
+        assert (report.sent, report.deferred, report.failed) == (0, 1, 0)
+        attempts = {m.message_id: m.attempts for m in app.store.outbox()}
+        assert attempts == {
+            "m0@mailbot.example.nl": 1,
+            "m1@mailbot.example.nl": 0,
+            "m2@mailbot.example.nl": 0,
+        }
+
+
 # --- the flood, end to end ------------------------------------------------------------------
 
 
@@ -172,9 +241,10 @@ class QuotaSink:
     """An SMTP sink that counts like Exchange Online: past `per_minute` messages in the last
     60 (simulated) seconds it answers the 554 quota error and keeps nothing."""
 
-    def __init__(self, sim: Sim, per_minute: int) -> None:
+    def __init__(self, sim: Sim, per_minute: int, first_answers: tuple[str, ...] = ()) -> None:
         self.sim = sim
         self.per_minute = per_minute
+        self.first_answers = list(first_answers)  # answered before any counting
         self.host = "127.0.0.1"
         self.port = free_port(self.host)
         self.accepted: list[Accepted] = []
@@ -185,6 +255,9 @@ class QuotaSink:
     async def handle_DATA(self, server, session, envelope) -> str:
         now = self.sim.monotonic()
         with self._lock:
+            if self.first_answers:
+                self.refused.append(now)
+                return self.first_answers.pop(0)
             recent = [a for a in self.accepted if a.at > now - 60]
             if len(recent) >= self.per_minute:
                 self.refused.append(now)
