@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mailbot.clock import SYSTEM_CLOCK, Clock
 from mailbot.imap import ImapMailbox
+from mailbot.oauth import TokenProvider, Transport, build_token_provider
 from mailbot.render import Renderer
 from mailbot.service import Service
 from mailbot.settings import Settings
@@ -18,12 +20,14 @@ class App:
     settings: Settings
     store: Store
     service: Service
+    tokens: TokenProvider | None = None  # one for IMAP and SMTP: a token is asked for once
+    clock: Clock = SYSTEM_CLOCK  # the invocation's clock: when a cached token counts as fresh
 
     def mailbox(self) -> ImapMailbox:
-        return ImapMailbox(self.settings.imap)
+        return ImapMailbox(self.settings.imap, tokens=self.tokens, clock=self.clock)
 
     def sender(self) -> SmtpSender:
-        return SmtpSender(self.settings.smtp)
+        return SmtpSender(self.settings.smtp, tokens=self.tokens, clock=self.clock)
 
     def close(self) -> None:
         self.store.close()
@@ -40,11 +44,16 @@ def renderer_for(settings: Settings) -> Renderer:
     return Renderer(org.templates_dir, org.timezone)
 
 
-def build_app(settings: Settings) -> App:
+def build_app(
+    settings: Settings, clock: Clock = SYSTEM_CLOCK, transport: Transport | None = None
+) -> App:
+    """The app; its token provider (when a login uses OAuth 2.0) reads its key files now, so
+    a broken one is reported at start. `transport` reaches the token endpoint (tests)."""
     store = Store.open(settings.storage.data_dir)
     try:
         service = Service(settings, store, renderer_for(settings), Calendar.from_settings(settings))
+        tokens = build_token_provider(settings, transport)
     except BaseException:
         store.close()
         raise
-    return App(settings, store, service)
+    return App(settings, store, service, tokens, clock)

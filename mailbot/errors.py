@@ -51,6 +51,11 @@ class ImapAuthError(ImapError):
     """The IMAP server rejected the credentials."""
 
 
+class ImapSessionExpired(ImapError):
+    """The server ended the session because its OAuth 2.0 token expired (Exchange Online:
+    `BYE Session invalidated - AccessTokenExpired`): routine, reconnect with a fresh token."""
+
+
 class SmtpError(MailbotError):
     """Sending mail failed."""
 

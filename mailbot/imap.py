@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import select
 import socket
 import ssl
@@ -13,26 +14,43 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from imapclient import DELETED, IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
-from mailbot.errors import ImapAuthError, ImapError
+from mailbot.clock import SYSTEM_CLOCK, Clock
+from mailbot.errors import AuthError, ImapAuthError, ImapError, ImapSessionExpired
 from mailbot.model import FetchedMessage
 from mailbot.retention import KeptCopy
+from mailbot.sasl import bearer_mechanism
 from mailbot.settings import ImapSettings
+
+if TYPE_CHECKING:
+    from mailbot.oauth import TokenProvider
 
 log = logging.getLogger(__name__)
 
 WAIT_SLICE = 0.5  # seconds; the longest a wait goes without looking at should_stop
 _ACTIVITY = frozenset({b"EXISTS", b"RECENT", b"EXPUNGE", b"FETCH", b"VANISHED"})
+# Exchange Online ends a session whose token ran out:
+# "* BYE Session invalidated - AccessTokenExpired"
+_TOKEN_EXPIRED = re.compile(r"token\s*expired", re.IGNORECASE)
 
 
 class ImapMailbox:
-    """One IMAP connection to the configured mailbox, with its folder selected."""
+    """One IMAP connection to the configured mailbox, with its folder selected. With
+    `auth = "oauth2"` it logs in with a bearer token from `tokens`, asked for at `clock`'s now."""
 
-    def __init__(self, settings: ImapSettings) -> None:
+    def __init__(
+        self,
+        settings: ImapSettings,
+        tokens: TokenProvider | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self._settings = settings
+        self._tokens = tokens
+        self._clock = clock
         self._client: IMAPClient | None = None
         self._capabilities: frozenset[str] = frozenset()
         self._uidvalidity: int | None = None
@@ -202,6 +220,9 @@ class ImapMailbox:
 
     def _login(self, client: IMAPClient) -> None:
         s = self._settings
+        if s.auth == "oauth2":
+            self._bearer_login(client)
+            return
         try:
             if (s.username + s.password).isascii():
                 client.login(s.username, s.password)
@@ -213,6 +234,52 @@ class ImapMailbox:
             raise ImapAuthError(
                 f"IMAP server {s.host}:{s.port} refused the login of user {s.username!r}: {exc}"
             ) from exc
+
+    def _bearer_login(self, client: IMAPClient) -> None:
+        """AUTHENTICATE with a bearer token by the mechanism the server offers (OAUTHBEARER
+        before XOAUTH2). A refused cached token gets one fresh token and one retry: a server
+        may end a token's life before its announced expiry (revocation, clock skew)."""
+        s, tokens = self._settings, self._tokens
+        where = f"IMAP server {s.host}:{s.port}"
+        if tokens is None:
+            raise ImapAuthError(f"{where}: imap.auth is oauth2 but no token provider was given")
+        offered = [
+            _text(c)[5:] for c in client.capabilities() if _text(c).upper().startswith("AUTH=")
+        ]
+        mechanism = bearer_mechanism(offered)
+        if mechanism is None:
+            raise ImapAuthError(
+                f"{where} offers neither AUTH=OAUTHBEARER nor AUTH=XOAUTH2 (it offers "
+                f"{', '.join(offered) or 'no AUTH= mechanism'}), so it cannot take an OAuth "
+                "2.0 token"
+            )
+        now = self._clock.now()
+        try:
+            fetched = tokens.fetches
+            token = tokens.token(now)
+            try:
+                self._authenticate(client, mechanism, token)
+                return
+            except LoginError as exc:
+                if isinstance(exc.__context__, IMAPClientAbortError) or tokens.fetches != fetched:
+                    raise  # the connection was lost, or the token was new: no retry helps
+                log.info("imap refused the cached OAuth 2.0 token; one retry with a fresh one")
+            self._authenticate(client, mechanism, tokens.refresh(now))
+        except AuthError as exc:
+            raise ImapAuthError(f"{where}: no OAuth 2.0 token for {s.username!r}: {exc}") from exc
+        except LoginError as exc:
+            if isinstance(exc.__context__, IMAPClientAbortError):
+                raise
+            raise ImapAuthError(
+                f"{where} refused the {mechanism} login of {s.username!r} with an OAuth 2.0 "
+                f"token: {exc}"
+            ) from exc
+
+    def _authenticate(self, client: IMAPClient, mechanism: str, token: str) -> None:
+        if mechanism == "OAUTHBEARER":
+            client.oauthbearer_login(self._settings.username, token)
+        else:
+            client.oauth2_login(self._settings.username, token)
 
     def _ensure_folders(self, client: IMAPClient) -> None:
         for folder in (self._settings.processed_folder, self._settings.quarantine_folder):
@@ -326,9 +393,20 @@ class ImapMailbox:
             raise
         except (IMAPClientError, OSError, EOFError) as exc:
             detail = str(exc) or type(exc).__name__
-            raise ImapError(
+            farewell = self._farewell()
+            if farewell is not None:
+                detail = f"the server ended the session: {farewell}"
+            kind = ImapSessionExpired if _TOKEN_EXPIRED.search(farewell or "") else ImapError
+            raise kind(
                 f"IMAP {what} on {s.host}:{s.port} as {s.username!r} failed: {detail}"
             ) from exc
+
+    def _farewell(self) -> str | None:
+        """The text of the server's BYE, when it ended the session (imaplib keeps it among
+        the untagged responses; the error itself may only say EOF)."""
+        imap = getattr(self._client, "_imap", None)
+        said = getattr(imap, "untagged_responses", {}).get("BYE")
+        return _text(said[-1]).strip() if said else None
 
 
 def _fetched(uid: int, data: dict | None) -> FetchedMessage | None:

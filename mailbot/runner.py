@@ -11,7 +11,7 @@ from time import monotonic
 
 from mailbot.backoff import Backoff
 from mailbot.clock import Clock
-from mailbot.errors import MailbotError
+from mailbot.errors import ImapSessionExpired, MailbotError
 from mailbot.imap import ImapMailbox
 from mailbot.scheduler import Waker
 from mailbot.sdnotify import Notifier
@@ -57,6 +57,10 @@ class Daemon:
             while not self.stop.is_set():
                 try:
                     self._session()
+                except ImapSessionExpired as exc:
+                    # Routine (Exchange Online, about hourly): no outage, so no backoff; the
+                    # next login takes a fresh token, or the refused one is replaced.
+                    log.info("%s; reconnecting with a fresh token", exc)
                 except MailbotError as exc:
                     self._recover(str(exc))
                 except Exception:

@@ -2,20 +2,43 @@
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import socket
 import ssl
+from typing import TYPE_CHECKING
 
-from mailbot.errors import AddressNotSupported, SmtpAuthError, SmtpError, SmtpQuotaError
+from mailbot.clock import SYSTEM_CLOCK, Clock
+from mailbot.errors import (
+    AddressNotSupported,
+    AuthError,
+    SmtpAuthError,
+    SmtpError,
+    SmtpQuotaError,
+)
 from mailbot.pacing import quota_answer
+from mailbot.sasl import bearer_mechanism, error_status, failure_reply, initial_response
 from mailbot.settings import SmtpSettings
+
+if TYPE_CHECKING:
+    from mailbot.oauth import TokenProvider
+
+log = logging.getLogger(__name__)
 
 
 class SmtpSender:
-    """One SMTP session; `send` raises SmtpError(permanent=...) for what the server refused."""
+    """One SMTP session; `send` raises SmtpError(permanent=...) for what the server refused.
+    With `auth = "oauth2"` it logs in with a bearer token from `tokens` (at `clock`'s now)."""
 
-    def __init__(self, settings: SmtpSettings) -> None:
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        tokens: TokenProvider | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self._settings = settings
+        self._tokens = tokens
+        self._clock = clock
         self._conn: smtplib.SMTP | None = None
 
     def open(self) -> None:
@@ -30,8 +53,13 @@ class SmtpSender:
                 conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
                 if s.security == "starttls":
                     conn.starttls(context=ssl.create_default_context())
-            if s.username:
+            if s.auth == "oauth2":
+                self._bearer_login(conn, where)
+            elif s.username:
                 conn.login(s.username, s.password or "")
+        except SmtpAuthError:
+            conn.close()
+            raise
         except smtplib.SMTPAuthenticationError as exc:
             raise SmtpAuthError(
                 f"{where} rejected the login of {s.username}: {exc.smtp_code}"
@@ -40,6 +68,52 @@ class SmtpSender:
         except (OSError, smtplib.SMTPException, UnicodeError) as exc:
             raise SmtpError(f"cannot connect to {where}: {_describe(exc)}") from exc
         self._conn = conn
+
+    def _bearer_login(self, conn: smtplib.SMTP, where: str) -> None:
+        """AUTH with a bearer token by the mechanism EHLO offers (OAUTHBEARER before XOAUTH2);
+        a refused cached token gets one fresh token and one retry."""
+        s, tokens = self._settings, self._tokens
+        if tokens is None:
+            raise SmtpAuthError(f"{where}: smtp.auth is oauth2 but no token provider was given")
+        conn.ehlo_or_helo_if_needed()
+        offered = (conn.esmtp_features.get("auth") or "").split()
+        mechanism = bearer_mechanism(offered)
+        if mechanism is None:
+            raise SmtpAuthError(
+                f"{where} offers neither AUTH OAUTHBEARER nor AUTH XOAUTH2 (it offers "
+                f"{' '.join(offered) or 'no AUTH'}), so it cannot take an OAuth 2.0 token"
+            )
+        now = self._clock.now()
+        try:
+            fetched = tokens.fetches
+            refused = self._authenticate(conn, mechanism, tokens.token(now))
+            if refused and tokens.fetches == fetched:  # the cached token: one fresh one
+                log.info("smtp refused the cached OAuth 2.0 token; one retry with a fresh one")
+                refused = self._authenticate(conn, mechanism, tokens.refresh(now))
+        except AuthError as exc:
+            raise SmtpAuthError(f"{where}: no OAuth 2.0 token for {s.username}: {exc}") from exc
+        if refused:
+            raise SmtpAuthError(
+                f"{where} refused the {mechanism} login of {s.username} with an OAuth 2.0 "
+                f"token: {refused}"
+            )
+
+    def _authenticate(self, conn: smtplib.SMTP, mechanism: str, token: str) -> str | None:
+        """None when logged in, else the server's refusal in words."""
+        status: list[str] = []
+
+        def respond(challenge: bytes | None = None) -> str:
+            if challenge is None:
+                return initial_response(mechanism, self._settings.username, token)
+            status.append(error_status(challenge) or challenge.decode("utf-8", "replace"))
+            return failure_reply(mechanism)
+
+        try:
+            conn.auth(mechanism, respond, initial_response_ok=True)
+        except smtplib.SMTPAuthenticationError as exc:
+            said = _text(exc.smtp_error)
+            return " ".join([f"{exc.smtp_code} {said}".strip(), *(f"({s})" for s in status)])
+        return None
 
     @property
     def connected(self) -> bool:
@@ -125,9 +199,11 @@ class SmtpSender:
 
 
 def _reply(recipient: str, code: int, text: bytes | str) -> str:
-    if isinstance(text, bytes):
-        text = text.decode(errors="replace")
-    return f"server answered {code} {text} for {recipient}"
+    return f"server answered {code} {_text(text)} for {recipient}"
+
+
+def _text(text: bytes | str) -> str:
+    return text.decode(errors="replace") if isinstance(text, bytes) else text
 
 
 def _describe(exc: BaseException) -> str:

@@ -26,20 +26,38 @@ IMAP_KINDS = ["dovecot", "pymap"]
 _user_numbers = itertools.count(1)
 
 
-@pytest.fixture(scope="session")
-def dovecot_server() -> Iterator[DovecotServer]:
+def _running_dovecot(oauth2_key: bytes | None = None) -> Iterator[DovecotServer]:
     binary = find_dovecot()
     if binary is None:
         message = "dovecot not installed: apt-get install -y dovecot-imapd"
         if os.environ.get("MAILBOT_REQUIRE_DOVECOT") == "1":
             pytest.fail(f"MAILBOT_REQUIRE_DOVECOT=1 but {message}")
         pytest.skip(message)
-    server = DovecotServer(binary)
+    server = DovecotServer(binary, oauth2_key=oauth2_key)
     try:
         server.start()
         yield server
     finally:
         server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def dovecot_server() -> Iterator[DovecotServer]:
+    yield from _running_dovecot()
+
+
+@pytest.fixture(scope="session")
+def oauth2_key() -> bytes:
+    """The HS256 key of the OAuth Dovecot: a TokenServer(hs256_key=oauth2_key) issues tokens
+    it accepts."""
+    return secrets.token_bytes(32)
+
+
+@pytest.fixture(scope="session")
+def oauth_dovecot_server(oauth2_key: bytes) -> Iterator[DovecotServer]:
+    """Dovecot that takes bearer tokens (XOAUTH2, OAUTHBEARER) signed with `oauth2_key`,
+    beside the passwords of the passwd file."""
+    yield from _running_dovecot(oauth2_key)
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import shutil
@@ -19,6 +20,22 @@ MAIL_UID = 5000  # Dovecot refuses uid 0 for mail; no passwd entry is needed for
 _POLL = threading.Event()  # never set; waited on between readiness checks
 CANDIDATES = ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot")
 
+# Bearer tokens validated by Dovecot itself (no network): HS256 JWTs signed with the key in
+# DIR/default/HS256/default whose `email` claim is the login name (see ../shared/MAIL-HOSTS.md).
+OAUTH2_PASSDB = """\
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/oauth2.conf.ext
+}}
+"""
+OAUTH2_CONF = """\
+introspection_mode = local
+local_validation_key_dict = fs:posix:prefix={root}/keys/
+username_attribute = email
+tokeninfo_url = http://127.0.0.1:1/unused?token=
+"""
+
 CONFIG = """\
 instance_name = mailbot-test-{port}
 base_dir = {root}/run
@@ -27,8 +44,9 @@ protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{mechanisms}
 auth_failure_delay = 0
+auth_verbose = yes
 log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
 default_login_user = dovenull
@@ -39,7 +57,7 @@ passdb {{
   driver = passwd-file
   args = scheme=PLAIN {root}/users/%u
 }}
-userdb {{
+{oauth2_passdb}userdb {{
   driver = static
   args = uid={uid} gid={uid} home={root}/mail/%u
 }}
@@ -70,9 +88,13 @@ def find_dovecot() -> str | None:
 
 
 class DovecotServer:
-    """`dovecot -F -c CONF` in a temp dir; users live in a passwd file (added without restart)."""
+    """`dovecot -F -c CONF` in a temp dir; users live in a passwd file (added without restart).
+    With `oauth2_key` (the HS256 key) it also takes XOAUTH2 and OAUTHBEARER logins with
+    bearer tokens signed by that key, for any user: a token's `email` claim names it."""
 
-    def __init__(self, binary: str | None = None, port: int | None = None) -> None:
+    def __init__(
+        self, binary: str | None = None, port: int | None = None, oauth2_key: bytes | None = None
+    ) -> None:
         found = binary or find_dovecot()
         if found is None:
             raise FileNotFoundError("dovecot not installed: apt-get install -y dovecot-imapd")
@@ -84,6 +106,7 @@ class DovecotServer:
         self.users_dir = self.root / "users"
         self.log_path = self.root / "dovecot.log"
         self._process: subprocess.Popen[bytes] | None = None
+        self.oauth2_key = oauth2_key
         self._prepare()
 
     def _prepare(self) -> None:
@@ -92,8 +115,26 @@ class DovecotServer:
         mail.mkdir()
         os.chown(mail, MAIL_UID, MAIL_UID)
         self.users_dir.mkdir(mode=0o755)
-        config = CONFIG.format(root=self.root, port=self.port, uid=MAIL_UID)
+        oauth2 = self.oauth2_key is not None
+        if oauth2:
+            self._write_oauth2_files()
+        config = CONFIG.format(
+            root=self.root,
+            port=self.port,
+            uid=MAIL_UID,
+            mechanisms=" xoauth2 oauthbearer" if oauth2 else "",
+            oauth2_passdb=OAUTH2_PASSDB.format(root=self.root) if oauth2 else "",
+        )
         self.config_path.write_text(config, encoding="utf-8")
+
+    def _write_oauth2_files(self) -> None:
+        assert self.oauth2_key is not None
+        (self.root / "oauth2.conf.ext").write_text(OAUTH2_CONF.format(root=self.root))
+        key_file = self.root / "keys" / "default" / "HS256" / "default"
+        key_file.parent.mkdir(parents=True)
+        key_file.write_text(base64.b64encode(self.oauth2_key).decode("ascii"))
+        for path in (self.root / "keys", *self.root.joinpath("keys").rglob("*")):
+            path.chmod(0o755 if path.is_dir() else 0o644)  # the auth process is not root
 
     @property
     def running(self) -> bool:
