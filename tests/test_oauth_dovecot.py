@@ -34,39 +34,6 @@ MAILBOX = "klachten"
 SA_EMAIL = "mailbot@voorbeeld-project.iam.gserviceaccount.com"
 
 
-class OAuthDovecot(DovecotServer):
-    """Dovecot with an oauth2 passdb beside the passwd file: tokens are HS256 JWTs whose
-    `email` claim is the login name, validated with the token server's key."""
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-        super().__init__()
-
-    def _prepare(self) -> None:
-        super()._prepare()
-        keys = self.root / "keys"
-        (keys / "default" / "HS256").mkdir(parents=True)
-        for folder in (keys, keys / "default", keys / "default" / "HS256"):
-            folder.chmod(0o755)
-        (keys / "default" / "HS256" / "default").write_text(self.key)
-        (keys / "default" / "HS256" / "default").chmod(0o644)
-        ext = self.root / "oauth2.conf.ext"
-        ext.write_text(
-            "introspection_mode = local\n"
-            f"local_validation_key_dict = fs:posix:prefix={keys}/\n"
-            "username_attribute = email\n"
-            "tokeninfo_url = http://127.0.0.1:1/unused?token=\n"
-        )
-        config = self.config_path.read_text().replace(
-            "auth_mechanisms = plain login", "auth_mechanisms = plain login xoauth2 oauthbearer"
-        )
-        config += (
-            f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
-            f"  args = {ext}\n}}\n"
-        )
-        self.config_path.write_text(config)
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[TokenServer]:
     with TokenServer(mailbox=MAILBOX) as running:  # the real clock: Dovecot checks `exp`
@@ -75,10 +42,10 @@ def server() -> Iterator[TokenServer]:
 
 
 @pytest.fixture(scope="module")
-def dovecot(server: TokenServer) -> Iterator[OAuthDovecot]:
+def dovecot(server: TokenServer) -> Iterator[DovecotServer]:
     if find_dovecot() is None:
         pytest.skip("dovecot not installed: apt-get install -y dovecot-imapd")
-    with OAuthDovecot(server.dovecot_key()) as running:
+    with DovecotServer(oauth2_key=server.hs256_key) as running:
         yield running
 
 
@@ -86,7 +53,7 @@ def now_of(server: TokenServer) -> datetime:
     return datetime.fromtimestamp(server.clock(), UTC)
 
 
-def login(dovecot: OAuthDovecot, token: str, user: str = MAILBOX, bearer: bool = False) -> int:
+def login(dovecot: DovecotServer, token: str, user: str = MAILBOX, bearer: bool = False) -> int:
     with IMAPClient(dovecot.host, dovecot.port, ssl=False, timeout=10) as client:
         if bearer:
             client.oauthbearer_login(user, token)

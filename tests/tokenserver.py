@@ -267,10 +267,6 @@ class TokenServer:
             access_token, self.hs256_key, algorithms=["HS256"], options={"verify_exp": False}
         )
 
-    def dovecot_key(self) -> str:
-        """The HS256 key as Dovecot's local_validation_key_dict wants it: base64."""
-        return base64.b64encode(self.hs256_key).decode()
-
     # ------------------------------------------------------------------ the protocol
 
     def handle_post(self, path: str, fields: dict[str, str]) -> tuple[int, dict[str, Any]]:
