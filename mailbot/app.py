@@ -21,13 +21,15 @@ class App:
     store: Store
     service: Service
     tokens: TokenProvider | None = None  # one for IMAP and SMTP: a token is asked for once
-    clock: Clock = SYSTEM_CLOCK  # the invocation's clock: when a cached token counts as fresh
+    # When a token is fresh and what a signed assertion says: the real time, as the token
+    # endpoint and the mail servers judge it (`--at` moves the procedure's clock, not theirs).
+    token_clock: Clock = SYSTEM_CLOCK
 
     def mailbox(self) -> ImapMailbox:
-        return ImapMailbox(self.settings.imap, tokens=self.tokens, clock=self.clock)
+        return ImapMailbox(self.settings.imap, tokens=self.tokens, clock=self.token_clock)
 
     def sender(self) -> SmtpSender:
-        return SmtpSender(self.settings.smtp, tokens=self.tokens, clock=self.clock)
+        return SmtpSender(self.settings.smtp, tokens=self.tokens, clock=self.token_clock)
 
     def close(self) -> None:
         self.store.close()
@@ -45,7 +47,7 @@ def renderer_for(settings: Settings) -> Renderer:
 
 
 def build_app(
-    settings: Settings, clock: Clock = SYSTEM_CLOCK, transport: Transport | None = None
+    settings: Settings, token_clock: Clock = SYSTEM_CLOCK, transport: Transport | None = None
 ) -> App:
     """The app; its token provider (when a login uses OAuth 2.0) reads its key files now, so
     a broken one is reported at start. `transport` reaches the token endpoint (tests)."""
@@ -56,4 +58,4 @@ def build_app(
     except BaseException:
         store.close()
         raise
-    return App(settings, store, service, tokens, clock)
+    return App(settings, store, service, tokens, token_clock)

@@ -169,7 +169,7 @@ def _settings(config: str | None) -> Settings:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
-    with build_app(settings, clock) as app:
+    with build_app(settings) as app:
         daemon = Daemon(settings, app.service, clock, app.mailbox, app.sender)
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: daemon.stop.set())
@@ -179,7 +179,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, clock: Clock, out: Tex
 
 def cmd_poll_once(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
     now = clock.now()  # one moment for the whole run, as in each round of the daemon
-    with build_app(settings, clock) as app, app.mailbox() as mailbox:
+    with build_app(settings) as app, app.mailbox() as mailbox:
         with BackgroundFlusher(app.service, app.sender, now) as flusher:
             report = app.service.poll_once(mailbox, now, after_batch=flusher.kick)
             sent = flusher.finish()
@@ -210,7 +210,7 @@ def _sent_verdict(sent: SendReport, waiting: int) -> int:
 
 
 def cmd_tick(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
-    with build_app(settings, clock) as app:
+    with build_app(settings) as app:
         now = clock.now()
         queued = app.service.tick(now) + app.service.digest(now) + app.service.yearly_report(now)
         sent = app.service.flush_outbox(app.sender, now)
@@ -220,7 +220,7 @@ def cmd_tick(args: argparse.Namespace, settings: Settings, clock: Clock, out: Te
 
 
 def cmd_purge(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
-    with build_app(settings, clock) as app:
+    with build_app(settings) as app:
         if args.dry_run:
             ids = app.service.purge(clock.now(), None, dry_run=True)
         else:

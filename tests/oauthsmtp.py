@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import threading
 from base64 import b64decode
+from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 from aiosmtpd.controller import Controller
@@ -18,6 +20,7 @@ from mailbot.devmail import SmtpSink, _Handler
 ALL = ("OAUTHBEARER", "XOAUTH2")
 _ERROR = json.dumps({"status": "invalid_token", "schemes": "bearer", "scope": "mail"})
 REFUSED = "535 5.7.8 Authentication credentials invalid"
+AUTH_LINE = 12288
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class OAuthSmtpSink(SmtpSink):
         if self._controller is not None:
             return
         excluded = [m for m in ("LOGIN", "PLAIN", *ALL) if m not in self.mechanisms]
-        controller = Controller(
+        controller = _BearerController(
             _BearerHandler(self),
             hostname=self.host,
             port=self.port,
@@ -67,6 +70,22 @@ class OAuthSmtpSink(SmtpSink):
         with self._lock:
             self._logins.append(Login(mechanism, user, ok))
         return ok
+
+
+class _BearerSMTP(SMTP):
+    """Room for a token in AUTH's line: 12288 octets (RFC 4954 section 4); aiosmtpd allows 512."""
+
+    line_length_limit = AUTH_LINE
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # per instance: aiosmtpd's own table is shared by every server in the process
+        self.command_size_limits = defaultdict(lambda: SMTP.command_size_limit, AUTH=AUTH_LINE)
+
+
+class _BearerController(Controller):
+    def factory(self) -> SMTP:
+        return _BearerSMTP(self.handler, **self.SMTP_kwargs)
 
 
 class _BearerHandler(_Handler):
