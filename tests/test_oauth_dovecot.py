@@ -4,6 +4,7 @@ user, an expired token and a token signed with another key are refused."""
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from tokenserver import (
     write_service_account,
 )
 
+from mailbot.cli import main
 from mailbot.config import load_config
 from mailbot.oauth import TokenProvider, build_token_provider
 
@@ -123,3 +125,29 @@ def test_refused_wrong_user_expired_and_wrong_key(tmp_path, server, dovecot):
     with pytest.raises(LoginError):
         login(dovecot, TokenServer()._access(MAILBOX, "")["access_token"])
     assert login(dovecot, good) == 0
+
+
+def test_mailbot_check_when_all_is_well(tmp_path, server, dovecot, smtp_sink):
+    """What the README shows: the token line, then the logins, all ok."""
+    dovecot.add_user(MAILBOX, "unused-password")
+    oauth2 = microsoft365(server, client_secret_env="SECRET")
+    text = config_text(
+        tmp_path / "data", imap_user=MAILBOX, imap_port=dovecot.port, smtp_port=smtp_sink.port
+    )
+    path = tmp_path / "mailbot.toml"
+    path.write_text(with_oauth2(text, oauth2))
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SECRET", "right")
+        assert main(["check", "-c", str(path)], out=out) == 0, out.getvalue()
+    lines = out.getvalue().splitlines()
+    assert lines[0] == f"ok: config: {path}"
+    token = next(i for i, line in enumerate(lines) if "OAuth 2.0 token" in line)
+    assert lines[token].startswith(
+        f"ok: OAuth 2.0 token: client credentials (client secret) from {server.token_url}: "
+        "a token valid until "
+    )
+    assert lines[token + 1].startswith(
+        f"ok: IMAP: logged in to 127.0.0.1:{dovecot.port} as {MAILBOX}; 0 message(s) in INBOX"
+    )
+    assert lines[token + 2].startswith(f"ok: SMTP: connected to 127.0.0.1:{smtp_sink.port}")
