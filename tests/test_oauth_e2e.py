@@ -118,7 +118,12 @@ def test_each_token_source_acknowledges_and_applies_a_staff_command(
     tmp_path, imap, endpoint, smtp, source
 ):
     oauth2 = oauth2_section(source, tmp_path, endpoint, imap.username)
-    office = Office(deployment(tmp_path, imap, smtp, oauth2))
+    dep = deployment(tmp_path, imap, smtp, oauth2)
+    code, out = dep.cli("check")  # a token, then both logins with it
+    assert code == 0, out
+    assert f"ok: IMAP: logged in to {imap.host}:{imap.port} as {imap.username}; 0 message(s)" in out
+    assert f"ok: SMTP: connected to {smtp.host}:{smtp.port} as {imap.username}" in out
+    office = Office(dep)
     asked = endpoint.count()  # token_command: the test minted its token above, once
 
     got = office.step(CLIENT, "Klacht over de training", "De training werd afgelast.")
