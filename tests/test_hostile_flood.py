@@ -16,9 +16,10 @@ from email.message import EmailMessage
 from email.policy import SMTP, default
 
 import pytest
+from test_forgery import CHAIR_FORGERIES
 
 from e2e import Deployment
-from support import BRAM, COMMITTEE
+from support import COMMITTEE
 
 START = datetime.fromisoformat("2026-03-16T10:00:00+01:00")  # a Monday in office hours
 REAL = 50
@@ -56,32 +57,13 @@ def raw(text: str) -> bytes:
 def forged_withdrawals() -> list[bytes]:
     """The chair's `#ingetrokken` on the formal case, forged by each trick of the review."""
     subject = f"Re: [{FORMAL}] Klacht #ingetrokken"
-    quoted_semicolon = raw(
-        "Authentication-Results: mx.example.nl; spf=pass "
-        'smtp.mailfrom="x; dmarc=pass y"@evil.example; dkim=none; '
-        "dmarc=fail header.from=example.org\n"
-        f"From: Bram Jansen <{BRAM}>\nTo: {COMMITTEE}\nSubject: {subject}\n"
-        "Message-ID: <forged-1@evil.example>\n\nIngetrokken.\n"
-    )
-    quoted_reason = raw(
-        "Authentication-Results: mx.example.nl; dkim=fail "
-        'reason="bad; dmarc=pass x"; dmarc=fail header.from=example.org\n'
-        f"From: Bram Jansen <{BRAM}>\nTo: {COMMITTEE}\nSubject: {subject}\n"
-        "Message-ID: <forged-2@evil.example>\n\nIngetrokken.\n"
-    )
-    two_froms = raw(
-        "Authentication-Results: mx.example.nl; dkim=pass header.d=evil.example; "
-        "dmarc=pass header.from=evil.example\n"
-        f"From: {BRAM}, attacker@evil.example\nTo: {COMMITTEE}\nSubject: {subject}\n"
-        "Message-ID: <forged-3@evil.example>\n\nIngetrokken.\n"
-    )
-    name_is_address = raw(
-        "Authentication-Results: mx.example.nl; dkim=pass header.d=evil.example; "
-        "dmarc=pass header.from=evil.example\n"
-        f"From: attacker@evil.example <{BRAM}>\nTo: {COMMITTEE}\nSubject: {subject}\n"
-        "Message-ID: <forged-4@evil.example>\n\nIngetrokken.\n"
-    )
-    return [quoted_semicolon, quoted_reason, two_froms, name_is_address]
+    return [
+        raw(
+            f"Authentication-Results: {results}\nFrom: {sender}\nTo: {COMMITTEE}\n"
+            f"Subject: {subject}\nMessage-ID: <forged-{n}@evil.example>\n\nIngetrokken.\n"
+        )
+        for n, (sender, results) in enumerate(CHAIR_FORGERIES.values())
+    ]
 
 
 def fake_bounce() -> bytes:
