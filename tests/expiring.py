@@ -83,6 +83,10 @@ class ExpiringProxy:
                     if sock is client and expires is None:
                         said += data
                         expires = _token_expiry(said)
+                        if expires is not None and expires <= time.time():
+                            # Dovecot refuses it at login (as Exchange does): look for the
+                            # token the client tries next
+                            said, expires = b"", None
 
 
 def _token_expiry(said: bytes) -> float | None:
