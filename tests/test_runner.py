@@ -30,13 +30,15 @@ START = datetime.fromisoformat(AT)  # the daemons' clock runs on from a pinned m
 
 
 class ObservedMailbox(ImapMailbox):
-    """The real adapter; the test only learns when the daemon starts waiting."""
+    """The real adapter; the test only learns when the daemon is waiting in IDLE."""
 
     waiting = threading.Event()
 
-    def wait_for_mail(self, timeout, should_stop=lambda: False):  # type: ignore[override]
+    def _await_input(self, client, deadline, should_stop):  # type: ignore[no-untyped-def]
+        # Set once IDLE runs, not when the wait begins: pymap reports a mail appended between
+        # the NOOP before IDLE and IDLE itself only when IDLE ends (the poll, 600 s away).
         self.waiting.set()
-        return super().wait_for_mail(timeout, should_stop)
+        return super()._await_input(client, deadline, should_stop)
 
 
 @pytest.fixture
