@@ -38,7 +38,7 @@ def run_checks(
     token, tokens = check_token(settings, now or SYSTEM_CLOCK.now(), transport)
     if token is not None:
         results.append(token)
-    results.append(check_imap(settings, tokens))
+    results += check_imap(settings, tokens)
     results.append(check_smtp(settings, tokens))
     return results
 
@@ -98,23 +98,49 @@ def check_data_dir(settings: Settings) -> CheckResult:
     return CheckResult("data dir", True, f"{path} is writable")
 
 
-def check_imap(settings: Settings, tokens: TokenProvider | None = None) -> CheckResult:
+def check_imap(settings: Settings, tokens: TokenProvider | None = None) -> list[CheckResult]:
+    """The login; and where folders are labels (an \\All folder, as at Gmail), how the
+    retention purge deletes mail there."""
     imap = settings.imap
     if imap.auth == "oauth2" and tokens is None:
-        return CheckResult("IMAP", False, _NO_TOKEN)
+        return [CheckResult("IMAP", False, _NO_TOKEN)]
     extra = {"tokens": tokens} if imap.auth == "oauth2" else {}
     try:
         with ImapMailbox(imap, **extra) as mailbox:
             waiting = len(mailbox.pending_uids())
             caps = ", ".join(sorted(c for c in mailbox.capabilities if c in {"IDLE", "MOVE"}))
+            special = mailbox.special_folders()
     except MailbotError as exc:
-        return CheckResult("IMAP", False, str(exc))
-    return CheckResult(
+        return [CheckResult("IMAP", False, str(exc))]
+    login = CheckResult(
         "IMAP",
         True,
         f"logged in to {imap.host}:{imap.port} as {imap.username}; {waiting} message(s) in "
         f"{imap.folder}; server offers {caps or 'neither IDLE nor MOVE'}",
     )
+    return [login, *_labels(special)]
+
+
+def _labels(special: dict[str, str]) -> list[CheckResult]:
+    """One line on the purge where every mail also sits in an \\All folder (Gmail's labels)."""
+    all_mail, trash = special.get("\\All"), special.get("\\Trash")
+    if all_mail is None:
+        return []
+    if trash is None:
+        return [
+            CheckResult(
+                "purge",
+                False,
+                f"every mail also sits in the \\All folder {all_mail!r} (folders are labels), "
+                "but the server names no \\Trash folder: the retention purge cannot delete mail",
+            )
+        ]
+    detail = (
+        f"every mail also sits in the \\All folder {all_mail!r} (folders are labels), so the "
+        f"retention purge moves a case's mail to the \\Trash folder {trash!r} and expunges it "
+        "there; Gmail itself empties its Trash after 30 days"
+    )
+    return [CheckResult("purge", True, detail)]
 
 
 def check_smtp(settings: Settings, tokens: TokenProvider | None = None) -> CheckResult:

@@ -40,7 +40,9 @@ DIGEST_WORKING_DAYS = 5
 
 
 class Purgeable(Protocol):
-    def delete_copies(self, folder: str, copies: Iterable[KeptCopy]) -> int: ...
+    def delete_copies(
+        self, folder: str, copies: Iterable[KeptCopy], labels: bool = False
+    ) -> int: ...
 
 
 class TimedDuties:
@@ -83,7 +85,10 @@ class TimedDuties:
                 c for case in cases for c in self._copies(case) if c.sha256 not in kept_elsewhere
             ]
             # Verified gone before the cases go: a failure leaves them for the next purge.
-            deleted = mailbox.delete_copies(self.settings.imap.processed_folder, copies)
+            # Gmail's folders are labels: its mail is deleted through the Trash.
+            google = self.settings.oauth2 is not None and self.settings.oauth2.provider == "google"
+            folder = self.settings.imap.processed_folder
+            deleted = mailbox.delete_copies(folder, copies, labels=google)
             log.info("purge: %d IMAP copies of %d mail(s) deleted", deleted, len(copies))
         self.store.apply(
             Changes(stats=[stats_row(c) for c in cases], removed=[c.id for c in cases])

@@ -36,6 +36,7 @@ _ACTIVITY = frozenset({b"EXISTS", b"RECENT", b"EXPUNGE", b"FETCH", b"VANISHED"})
 # Exchange Online ends a session whose token ran out:
 # "* BYE Session invalidated - AccessTokenExpired"
 _TOKEN_EXPIRED = re.compile(r"token\s*expired", re.IGNORECASE)
+_SPECIAL_USE = {"\\all": "\\All", "\\trash": "\\Trash"}  # the RFC 6154 roles the purge uses
 
 
 class ImapMailbox:
@@ -151,41 +152,40 @@ class ImapMailbox:
         if not wanted:
             return
         with self._op(f"move to {folder!r}") as client:
-            if "MOVE" in self.capabilities:
-                client.move(wanted, folder)
-            else:
-                self._copy_and_expunge(client, wanted, folder)
+            self._move_selected(client, wanted, folder)
 
     def append(self, folder: str, raw: bytes) -> None:
         """Add a message to a folder (which must exist)."""
         with self._op(f"append to {folder!r}") as client:
             client.append(folder, raw)
 
-    def delete_copies(self, folder: str, copies: Iterable[KeptCopy]) -> int:
+    def special_folders(self) -> dict[str, str]:
+        """The server's \\All and \\Trash folders (RFC 6154 special use) by role, e.g.
+        {"\\All": "[Gmail]/All Mail", "\\Trash": "[Gmail]/Trash"}; empty when it names none."""
+        with self._op("list folders") as client:
+            return _special_use(client)
+
+    def delete_copies(self, folder: str, copies: Iterable[KeptCopy], labels: bool = False) -> int:
         """Delete these mails from a folder (retention) and verify they are gone; the count.
         Each is found by its bytes (size, then SHA-256), or by Message-ID where its kept file
-        is gone. One still found after the deletion is an ImapError (nothing is forgotten)."""
+        is gone. One still found after the deletion is an ImapError (nothing is forgotten).
+
+        Where folders are labels (`labels`, or the server has an \\All folder, as Gmail does),
+        deleting from a folder only removes a label: the mails are moved to the \\Trash folder
+        and expunged there by UID, and must then be gone from \\All as well."""
         wanted = list(copies)
         if not wanted:
             return 0
         with self._op(f"delete from {folder!r}") as client:
             if not client.folder_exists(folder):
                 return 0
-            client.select_folder(folder)
+            special = _special_use(client)
             try:
-                uids = self._find_copies(client, wanted)
-                if uids:
-                    self._flag_and_expunge(client, uids)
-                    left = self._find_copies(client, wanted)
-                    if left:
-                        raise ImapError(
-                            f"IMAP purge in {folder!r} on {self._settings.host}: {len(left)} of "
-                            f"{len(uids)} message(s) still there after deletion (UIDs "
-                            f"{', '.join(map(str, left[:10]))}); the cases stay until they are gone"
-                        )
+                if labels or "\\All" in special:
+                    return self._delete_via_trash(client, folder, wanted, special)
+                return self._delete_in(client, folder, wanted)
             finally:
                 self._select(client, self._settings.folder)
-        return len(uids)
 
     # --- waiting ----------------------------------------------------------------------------
 
@@ -291,9 +291,12 @@ class ImapMailbox:
         response = client.select_folder(folder)
         self._uidvalidity = int(response[b"UIDVALIDITY"])
 
-    def _copy_and_expunge(self, client: IMAPClient, uids: list[int], folder: str) -> None:
-        client.copy(uids, folder)
-        self._flag_and_expunge(client, uids)
+    def _move_selected(self, client: IMAPClient, uids: list[int], folder: str) -> None:
+        if "MOVE" in self.capabilities:
+            client.move(uids, folder)
+        else:
+            client.copy(uids, folder)
+            self._flag_and_expunge(client, uids)
 
     def _flag_and_expunge(self, client: IMAPClient, uids: list[int]) -> None:
         client.add_flags(uids, [DELETED], silent=True)
@@ -302,6 +305,50 @@ class ImapMailbox:
         else:
             log.warning(
                 "imap server lacks UIDPLUS: %d message(s) left flagged \\Deleted", len(uids)
+            )
+
+    def _delete_in(self, client: IMAPClient, folder: str, copies: list[KeptCopy]) -> int:
+        """Flag and UID EXPUNGE the copies in `folder`, then verify they are gone."""
+        client.select_folder(folder)
+        uids = self._find_copies(client, copies)
+        if uids:
+            self._flag_and_expunge(client, uids)
+            self._verify_gone(client, folder, copies, len(uids))
+        return len(uids)
+
+    def _delete_via_trash(
+        self, client: IMAPClient, folder: str, copies: list[KeptCopy], special: dict[str, str]
+    ) -> int:
+        host = self._settings.host
+        trash, all_mail = special.get("\\Trash"), special.get("\\All")
+        if trash is None:
+            raise ImapError(
+                f"IMAP purge on {host}: folders there are labels, so deleting from {folder!r} "
+                "would only remove a label, and the server names no \\Trash folder to move the "
+                "mail to; nothing was deleted, the cases stay"
+            )
+        client.select_folder(folder)
+        uids = self._find_copies(client, copies)
+        if uids:
+            self._move_selected(client, uids, trash)
+            self._verify_gone(client, folder, copies, len(uids))
+        # Also what an earlier purge moved to the Trash but could not expunge there.
+        deleted = self._delete_in(client, trash, copies)
+        if all_mail is not None:
+            client.select_folder(all_mail, readonly=True)
+            self._verify_gone(client, all_mail, copies, deleted)
+        log.info("imap purge: %d mail(s) moved from %r to %r and expunged", deleted, folder, trash)
+        return deleted
+
+    def _verify_gone(
+        self, client: IMAPClient, folder: str, copies: list[KeptCopy], deleted: int
+    ) -> None:
+        left = self._find_copies(client, copies)
+        if left:
+            raise ImapError(
+                f"IMAP purge in {folder!r} on {self._settings.host}: {len(left)} message(s) "
+                f"still there after deletion of {deleted} (UIDs "
+                f"{', '.join(map(str, left[:10]))}); the cases stay until they are gone"
             )
 
     def _find_copies(self, client: IMAPClient, copies: list[KeptCopy]) -> list[int]:
@@ -418,6 +465,18 @@ def _fetched(uid: int, data: dict | None) -> FetchedMessage | None:
     return FetchedMessage(
         uid=uid, raw=raw, size=size, received_at=_aware(data.get(b"INTERNALDATE"))
     )
+
+
+def _special_use(client: IMAPClient) -> dict[str, str]:
+    """The folders the server's LIST answer gives the roles \\All and \\Trash (RFC 6154,
+    flags matched without regard to case); the first folder wins."""
+    found: dict[str, str] = {}
+    for flags, _, name in client.list_folders():
+        for flag in flags:
+            role = _text(flag)
+            if role.lower() in _SPECIAL_USE:
+                found.setdefault(_SPECIAL_USE[role.lower()], name)
+    return found
 
 
 def _aware(value: object) -> datetime | None:

@@ -26,14 +26,16 @@ IMAP_KINDS = ["dovecot", "pymap"]
 _user_numbers = itertools.count(1)
 
 
-def _running_dovecot(oauth2_key: bytes | None = None) -> Iterator[DovecotServer]:
+def _running_dovecot(
+    oauth2_key: bytes | None = None, special_use: bool = False
+) -> Iterator[DovecotServer]:
     binary = find_dovecot()
     if binary is None:
         message = "dovecot not installed: apt-get install -y dovecot-imapd"
         if os.environ.get("MAILBOT_REQUIRE_DOVECOT") == "1":
             pytest.fail(f"MAILBOT_REQUIRE_DOVECOT=1 but {message}")
         pytest.skip(message)
-    server = DovecotServer(binary, oauth2_key=oauth2_key)
+    server = DovecotServer(binary, oauth2_key=oauth2_key, special_use=special_use)
     try:
         server.start()
         yield server
@@ -58,6 +60,13 @@ def oauth_dovecot_server(oauth2_key: bytes) -> Iterator[DovecotServer]:
     """Dovecot that takes bearer tokens (XOAUTH2, OAUTHBEARER) signed with `oauth2_key`,
     beside the passwords of the passwd file."""
     yield from _running_dovecot(oauth2_key)
+
+
+@pytest.fixture(scope="session")
+def gmail_dovecot_server() -> Iterator[DovecotServer]:
+    """Dovecot with Gmail's folder roles: a \\Trash folder and an \\All folder showing every
+    mail; its log names each copy and expunge with folder and UID (see tests/dovecot.py)."""
+    yield from _running_dovecot(special_use=True)
 
 
 @pytest.fixture(scope="session")

@@ -36,6 +36,36 @@ username_attribute = email
 tokeninfo_url = http://127.0.0.1:1/unused?token=
 """
 
+# Gmail's folder roles (RFC 6154): a \Trash folder and an \All folder that shows every mail
+# of every folder, as Gmail's "[Gmail]/All Mail" does; All is a virtual folder (Dovecot's
+# virtual plugin) over `*`, so a mail is gone from it only once it is expunged everywhere.
+# mail_log writes each copy and expunge with its folder and UID to the log.
+SPECIAL_USE = """\
+mail_plugins = $mail_plugins virtual notify mail_log
+namespace inbox {{
+  inbox = yes
+  separator = /
+  mailbox Trash {{
+    auto = create
+    special_use = \\Trash
+  }}
+}}
+namespace virtual {{
+  prefix = Virtual/
+  separator = /
+  location = virtual:{root}/virtual:INDEX=~/virtual
+  list = yes
+  subscriptions = no
+  mailbox All {{
+    special_use = \\All
+  }}
+}}
+plugin {{
+  mail_log_events = copy expunge
+  mail_log_fields = uid box msgid size
+}}
+"""
+
 CONFIG = """\
 instance_name = mailbot-test-{port}
 base_dir = {root}/run
@@ -57,7 +87,7 @@ passdb {{
   driver = passwd-file
   args = scheme=PLAIN {root}/users/%u
 }}
-{oauth2_passdb}userdb {{
+{special_use}{oauth2_passdb}userdb {{
   driver = static
   args = uid={uid} gid={uid} home={root}/mail/%u
 }}
@@ -90,10 +120,16 @@ def find_dovecot() -> str | None:
 class DovecotServer:
     """`dovecot -F -c CONF` in a temp dir; users live in a passwd file (added without restart).
     With `oauth2_key` (the HS256 key) it also takes XOAUTH2 and OAUTHBEARER logins with
-    bearer tokens signed by that key, for any user: a token's `email` claim names it."""
+    bearer tokens signed by that key, for any user: a token's `email` claim names it. With
+    `special_use` it has Gmail's folder roles: a \\Trash folder "Trash" and an \\All folder
+    "Virtual/All" that shows every mail (see SPECIAL_USE)."""
 
     def __init__(
-        self, binary: str | None = None, port: int | None = None, oauth2_key: bytes | None = None
+        self,
+        binary: str | None = None,
+        port: int | None = None,
+        oauth2_key: bytes | None = None,
+        special_use: bool = False,
     ) -> None:
         found = binary or find_dovecot()
         if found is None:
@@ -107,6 +143,7 @@ class DovecotServer:
         self.log_path = self.root / "dovecot.log"
         self._process: subprocess.Popen[bytes] | None = None
         self.oauth2_key = oauth2_key
+        self.special_use = special_use
         self._prepare()
 
     def _prepare(self) -> None:
@@ -118,14 +155,25 @@ class DovecotServer:
         oauth2 = self.oauth2_key is not None
         if oauth2:
             self._write_oauth2_files()
+        if self.special_use:
+            self._write_virtual_all()
         config = CONFIG.format(
             root=self.root,
             port=self.port,
             uid=MAIL_UID,
             mechanisms=" xoauth2 oauthbearer" if oauth2 else "",
             oauth2_passdb=OAUTH2_PASSDB.format(root=self.root) if oauth2 else "",
+            special_use=SPECIAL_USE.format(root=self.root) if self.special_use else "",
         )
         self.config_path.write_text(config, encoding="utf-8")
+
+    def _write_virtual_all(self) -> None:
+        """The virtual \\All folder: every mailbox (`*`), every mail (`all`)."""
+        rules = self.root / "virtual" / "All" / "dovecot-virtual"
+        rules.parent.mkdir(parents=True)
+        rules.write_text("*\n  all\n", encoding="ascii")
+        for path in (rules.parent.parent, rules.parent, rules):
+            path.chmod(0o755 if path.is_dir() else 0o644)  # read by the mail user
 
     def _write_oauth2_files(self) -> None:
         assert self.oauth2_key is not None
