@@ -142,7 +142,7 @@ class Actions:
             case, effects = transition(outcome.case, event, now, self.policy)
             effects = self.pace(effects, item, now)
         else:
-            event = StaffWrote(message, self._actor(item))
+            event = StaffWrote(message, self._actor(item), doubtful=item.unvouched)
             case, effects = transition(outcome.case, event, now, self.policy)
             if outcome.may_reply:
                 effects = [*effects, self._result(item, message, note_recorded=True)]

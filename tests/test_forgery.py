@@ -257,3 +257,21 @@ def test_an_authenticated_agreement_still_counts(room: Mailroom) -> None:
     passed = "mx.example.nl; dmarc=pass header.from=example.org"
     room.send(CLIENT, f"Re: {proposal['Subject']}", "Akkoord.", results=passed, reply_to=proposal)
     assert room.case().agreed == ("complainant",)
+
+
+# --- a forged note: staff mail without a command that the mail host did not vouch for ------
+
+
+def test_a_forged_staff_note_is_kept_marked_and_never_answered(room: Mailroom) -> None:
+    room.send(CLIENT, "Factuur klopt niet", "Het bedrag is te hoog.")
+    forged = "mx.example.nl; dkim=none; dmarc=fail header.from=example.nl"
+    got = room.send(ANNA, f"Re: {TAG} Factuur", "Klant heeft gelijk, geld terug.", results=forged)
+    assert ANNA not in got and CLIENT not in got  # no confirmation, nothing onward
+    [note] = [e for e in room.case().events if e.action == "note"]
+    assert note.detail == "not authenticated"
+    got = room.send(ANNA, "Een vraag zonder zaak", "Hoe werkt dit?", results=forged)
+    assert got == {}  # not even #help: a forger learns nothing and costs no mail
+    got = room.staff(ANNA, f"Re: {TAG} Factuur", "Ik bel de klant morgen.")
+    assert subjects(got, ANNA)  # the colleague's own note is confirmed, as before
+    notes = [e.detail for e in room.case().events if e.action == "note"]
+    assert notes == ["not authenticated", ""]

@@ -116,10 +116,11 @@ def run(raw: bytes, ctx: PipelineContext):
             mail(sender="kees@example.org", subject="Re: [KL-2026-0001] meelezen"),
             OpenCase("direct", True),
         ),
-        (mail(sender=ANNA, subject="Re: [KL-2026-0001] Factuur"), AddToCase(CASE, "staff", True)),
+        # Not vouched for by the mail host: kept as a note, never answered.
+        (mail(sender=ANNA, subject="Re: [KL-2026-0001] Factuur"), AddToCase(CASE, "staff", False)),
         (
             mail(sender=BRAM, subject="Re: [KL-2026-0001] Factuur"),
-            AddToCase(CASE, "committee", True),
+            AddToCase(CASE, "committee", False),
         ),
         (mail(subject="[KL-2026-0099] unknown case"), OpenCase("direct", True)),
     ],
@@ -147,7 +148,9 @@ def test_what_is_dropped_and_why(raw: bytes, reason: str, ctx: PipelineContext) 
 def test_staff_message_ids_in_the_organisations_domain_are_not_taken_for_mailbots(
     ctx: PipelineContext,
 ) -> None:
-    raw = mail(sender=ANNA, subject="Re: [KL-2026-0001]", message_id="outlook-1@example.nl")
+    raw = mail(
+        sender=ANNA, subject="Re: [KL-2026-0001]", message_id="outlook-1@example.nl", extra=AUTH
+    )
     assert run(raw, ctx) == AddToCase(CASE, "staff", True)
 
 
@@ -224,6 +227,29 @@ def test_refused_staff_commands(raw: bytes, code: str, ctx: PipelineContext) -> 
     outcome = run(raw, ctx)
     assert isinstance(outcome, Refuse)
     assert outcome.error.code == code
+
+
+@pytest.mark.parametrize(
+    ("raw", "answered"),
+    [
+        (mail(sender=ANNA, subject="Re: [KL-2026-0001] Factuur", extra=AUTH), True),
+        (mail(sender=BRAM, subject="Re: [KL-2026-0001] Factuur", extra=AUTH_ORG), True),
+        (mail(sender=ANNA, subject="Re: [KL-2026-0001] Factuur"), False),
+        (mail(sender=ANNA, subject="Re: [KL-2026-0001] Factuur", extra=AUTH_ORG), False),
+    ],
+)
+def test_staff_notes_are_answered_only_when_the_host_vouched_for_them(
+    raw: bytes, answered: bool, ctx: PipelineContext
+) -> None:
+    outcome = run(raw, ctx)
+    assert isinstance(outcome, AddToCase) and outcome.case == CASE
+    assert outcome.may_reply == answered
+
+
+def test_unvouched_staff_mail_without_a_case_is_only_logged(ctx: PipelineContext) -> None:
+    outcome = run(mail(sender=ANNA, subject="Een vraag"), ctx)
+    assert isinstance(outcome, Discard) and "did not vouch" in outcome.reason
+    assert run(mail(sender=ANNA, subject="Een vraag", extra=AUTH), ctx) == AnswerHelp()
 
 
 def test_a_complainants_subject_is_never_a_command(ctx: PipelineContext) -> None:

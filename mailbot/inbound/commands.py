@@ -20,6 +20,9 @@ def read_commands(item: InboundItem, ctx: PipelineContext) -> Outcome | None:
     found = sender_tokens(item.mail.subject, replied_subjects(item, ctx))
     item.given = [t.as_given for t in found]
     if not found:
+        # Without a command it would be kept as an internal note and confirmed: a forged
+        # one must be neither answered nor taken for the colleague's word.
+        item.unvouched = not _vouched(item, ctx)
         return None
     try:
         _authenticate(item, ctx)
@@ -48,12 +51,17 @@ def replied_subjects(item: InboundItem, ctx: PipelineContext) -> list[str]:
 
 
 def _authenticate(item: InboundItem, ctx: PipelineContext) -> None:
+    if not _vouched(item, ctx):
+        raise ProcedureError("not_authenticated", server=host_name(ctx.settings.security))
+
+
+def _vouched(item: InboundItem, ctx: PipelineContext) -> bool:
+    # An ambiguous From is never vouched for, even without a host to ask: whatever a server
+    # checked, mailbot cannot tell which sender it vouched for.
     security = ctx.settings.security
-    # An ambiguous From is refused even without a host to ask: whatever a server checked,
-    # mailbot cannot tell which sender it vouched for.
-    checked = checks_senders(security)
-    if ambiguous_sender(item.mail) or (checked and not authenticated(item.mail, security)):
-        raise ProcedureError("not_authenticated", server=host_name(security))
+    if ambiguous_sender(item.mail):
+        return False
+    return not checks_senders(security) or authenticated(item.mail, security)
 
 
 def _checked(command: Command, item: InboundItem) -> Command:

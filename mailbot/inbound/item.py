@@ -46,6 +46,7 @@ class InboundItem:
     given: list[str] = field(default_factory=list)  # the commands as written
     commands: list[Command] = field(default_factory=list)
     refusal: ProcedureError | None = None
+    unvouched: bool = False  # staff or committee mail the mail host did not vouch for
 
 
 # --- outcomes: a step returns one to end the pipeline ------------------------------------

@@ -35,8 +35,10 @@ def _staff(item: InboundItem, may_reply: bool) -> Outcome:
         return Refuse(item.case, tuple(item.given), item.refusal)
     if item.commands:
         return RunCommands(item.case, tuple(item.commands))
+    if item.unvouched and item.case is None:
+        return Discard(f"{item.sender_role} mail the mail host did not vouch for, without a case")
     if item.case is not None:
-        return AddToCase(item.case, item.sender_role, may_reply)
+        return AddToCase(item.case, item.sender_role, may_reply and not item.unvouched)
     if not may_reply:
         return Discard(f"automatic {item.sender_role} mail without a case: {item.no_reply_reason}")
     # Staff mail never opens a case by itself (only #register does): answer with #help.

@@ -42,10 +42,12 @@ class ComplainantWrote:
 
 @dataclass(frozen=True)
 class StaffWrote:
-    """Staff or committee mail on a case without a command: an internal note."""
+    """Staff or committee mail on a case without a command: an internal note. `doubtful`:
+    the mail host did not vouch for the sender, so it is kept marked as such."""
 
     message: MessageRecord
     actor: Actor
+    doubtful: bool = False
 
 
 @dataclass(frozen=True)

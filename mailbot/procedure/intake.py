@@ -74,7 +74,8 @@ def _agrees(ev: ComplainantWrote) -> bool:
 
 def staff_wrote(case: Case, ev: StaffWrote, now: datetime, policy: Policy) -> Result:
     note = replace(ev.message, kind="note")
-    return record(case, note, Event(now, ev.actor.email, "note")), []
+    detail = "not authenticated" if ev.doubtful else ""
+    return record(case, note, Event(now, ev.actor.email, "note", detail)), []
 
 
 def delivery_failed(case: Case, ev: DeliveryFailed, now: datetime, policy: Policy) -> Result:
