@@ -120,8 +120,9 @@ class TimedDuties:
     def _purge_alert(self, reason: str, now: datetime) -> list[OutboundMail]:
         alert = {
             "title": "retention purge failed",
-            "detail": f"Cases past retention could not be purged: their mail in the folder "
-            f"{self.settings.imap.processed_folder!r} was not removed.\nReason: {reason}",
+            "detail": "Cases past retention could not be purged: not all their mail on the "
+            f"IMAP server (folder {self.settings.imap.processed_folder!r}) was removed.\n"
+            f"Reason: {reason}",
             "action": "The purge is tried again tomorrow; run `mailbot purge` once the cause "
             "is fixed to purge them now.",
         }

@@ -336,19 +336,21 @@ class ImapMailbox:
         deleted = self._delete_in(client, trash, copies)
         if all_mail is not None:
             client.select_folder(all_mail, readonly=True)
-            self._verify_gone(client, all_mail, copies, deleted)
+            # Not taken from there: the same bytes in the INBOX may be mail not yet read.
+            hint = f"; under another label (folder) too: move it from {all_mail!r} to {trash!r}"
+            self._verify_gone(client, all_mail, copies, deleted, hint)
         log.info("imap purge: %d mail(s) moved from %r to %r and expunged", deleted, folder, trash)
         return deleted
 
     def _verify_gone(
-        self, client: IMAPClient, folder: str, copies: list[KeptCopy], deleted: int
+        self, client: IMAPClient, folder: str, copies: list[KeptCopy], deleted: int, hint: str = ""
     ) -> None:
         left = self._find_copies(client, copies)
         if left:
             raise ImapError(
                 f"IMAP purge in {folder!r} on {self._settings.host}: {len(left)} message(s) "
                 f"still there after deletion of {deleted} (UIDs "
-                f"{', '.join(map(str, left[:10]))}); the cases stay until they are gone"
+                f"{', '.join(map(str, left[:10]))}){hint}; the cases stay until they are gone"
             )
 
     def _find_copies(self, client: IMAPClient, copies: list[KeptCopy]) -> list[int]:

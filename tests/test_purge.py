@@ -213,3 +213,37 @@ def test_the_google_provider_purges_through_the_trash_and_stops_where_there_is_n
         app.service.purge(now, mailbox)
     assert NO_MESSAGE_ID in deployment.imap.messages("Processed")
     assert [c.id for c in deployment.cases()] == ["KL-2026-0001", "KL-2026-0002", "KL-2026-0003"]
+
+
+def test_a_copy_under_another_label_keeps_the_cases_until_the_operator_trashes_it(
+    gmail: Deployment,
+) -> None:
+    resolved_cases(gmail)
+    with gmail.imap.client("Processed", readonly=False) as client:
+        bodies = client.fetch(client.search(["ALL"]), ["BODY.PEEK[]"])
+        [uid] = [uid for uid, data in bodies.items() if data[b"BODY[]"] == NO_MESSAGE_ID]
+        client.create_folder("Belangrijk")
+        client.copy([uid], "Belangrijk")  # a second label on the same mail
+    now = datetime.fromisoformat(AFTER_RETENTION)
+
+    with build_app(gmail.settings) as app, app.mailbox() as mailbox:
+        assert app.service.daily_purge(now, mailbox) == []
+
+    assert [c.id for c in gmail.cases()] == ["KL-2026-0001", "KL-2026-0002", "KL-2026-0003"]
+    assert gmail.imap.messages("Belangrijk") == [NO_MESSAGE_ID]  # never taken unasked
+    assert gmail.imap.messages("Processed") == [STILL_OPEN]
+    assert gmail.poll(AFTER_RETENTION)[0] == 0  # sends what is waiting
+    [alert] = gmail.sent_to(OPERATOR)
+    assert alert["Subject"] == "mailbot: retention purge failed"
+    text = alert.get_content()
+    assert "IMAP purge in 'Virtual/All'" in text
+    assert "1 message(s) still there after deletion of" in text
+    assert "under another label (folder) too: move it from 'Virtual/All' to 'Trash'" in text
+
+    with gmail.imap.client("Belangrijk", readonly=False) as client:
+        client.move(client.search(["ALL"]), "Trash")  # what the operator does
+    code, out = gmail.cli("purge", "--at", "2028-06-02T12:00:00+02:00")
+
+    assert (code, out.strip()) == (0, "purged 2 case(s): KL-2026-0001, KL-2026-0002")
+    assert gmail.imap.messages("Trash") == []
+    assert gmail.imap.messages("Virtual/All") == [STILL_OPEN]
