@@ -123,7 +123,7 @@ class Daemon:
         """One round: take in what arrived, queue what fell due, then send. The clock is read
         once: every step of the round acts at the same moment, which it returns."""
         now = self.clock.now()
-        self.service.poll_once(mailbox, now, self.stop.is_set)
+        self.service.poll_once(mailbox, now, self.stop.is_set, alive=self._ping)
         self.service.tick(now)
         self.service.digest(now)
         self.service.yearly_report(now)
