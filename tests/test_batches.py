@@ -3,6 +3,7 @@ does not multiply in memory on its way through."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from dataclasses import replace
 from datetime import datetime
@@ -13,6 +14,8 @@ from conftest import TestImap
 
 from mailbot.app import build_app
 from mailbot.batches import MIN_BATCH_BYTES, batch_bytes, plan_batches
+from mailbot.clock import FixedClock
+from mailbot.runner import Daemon
 from mailbot.sdnotify import Notifier
 from mailbot.service import MAX_TEXT_CHARS
 
@@ -144,3 +147,28 @@ def test_a_huge_text_reaches_case_and_staff_cut_with_a_note(
     kept = dep.settings.storage.data_dir / "mail"
     assert [p.read_bytes() for p in kept.glob("*/*.eml")] == [raw]  # the original, whole
     assert imap.messages("Processed") == [raw]
+
+
+def test_the_daemon_passes_its_watchdog_to_the_poll(
+    tmp_path: Path, dovecot: TestImap, smtp_sink, make_mail
+) -> None:
+    mails = [big_complaint(make_mail, n, 2000) for n in range(3)]
+    dep = deployment_with(tmp_path, dovecot, smtp_sink, mails)
+    path = str(tmp_path / "notify")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as systemd:
+        systemd.bind(path)
+        systemd.settimeout(0.5)
+        # A watchdog of 2 microseconds: the daemon pings whenever it is given the chance.
+        notifier = Notifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "2"})
+        with build_app(dep.settings) as app, app.mailbox() as mailbox:
+            daemon = Daemon(
+                dep.settings, app.service, FixedClock(NOW), app.mailbox, app.sender,
+                notifier=notifier,
+            )  # fmt: skip
+            daemon.cycle(mailbox)  # one round; its poll takes the three mails in
+        pings = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                pings.append(systemd.recv(64).decode())
+    assert len(dep.imap.messages("Processed")) == 3
+    assert pings.count("WATCHDOG=1") >= 3  # one after each mail at least
