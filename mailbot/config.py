@@ -75,6 +75,7 @@ MICROSOFT_DELEGATED_SCOPE = (
     "offline_access"
 )
 MICROSOFT_MESSAGES_PER_MINUTE = 30  # Exchange Online's submission rate per mailbox
+POSTAL_ADDRESS_LINES = 5  # the organisation's address in the letterhead and return line
 
 # The allowed keys of every section; anything else is reported as unknown.
 SECTION_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -88,6 +89,10 @@ SECTION_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "good_friday_is_working_day",
             "case_prefix",
             "templates_dir",
+            "address",
+            "phone",
+            "email",
+            "place",
         ),
         "imap": (
             "host",
@@ -418,6 +423,10 @@ def _organisation(t: _Table) -> Organisation:
         good_friday_is_working_day=t.get("good_friday_is_working_day", _boolean, True),
         case_prefix=t.get("case_prefix", _case_prefix, "KL"),
         templates_dir=t.get("templates_dir", _directory(t.ctx.base), None),
+        address=t.get("address", _postal_address, ()) or (),
+        phone=t.get("phone", _text, None),
+        email=t.get("email", _email, None),
+        place=t.get("place", _text, None),
     )
 
 
@@ -1107,6 +1116,19 @@ def _email(value: Any) -> str:
     if not _EMAIL_RE.match(address) or ".." in address or address.startswith("."):
         raise _Invalid(f"{_show(address)} is not a valid e-mail address")
     return address
+
+
+def _postal_address(value: Any) -> tuple[str, ...]:
+    """A postal address as a TOML array of lines: a letter's window holds at most 5."""
+    if not isinstance(value, list):
+        example = '["Postbus 1234", "3000 AB Voorbeeldstad"]'
+        raise _Invalid(f"expected an array of lines such as {example}, got {_describe(value)}")
+    lines = _array(_text)(value)
+    if not 1 <= len(lines) <= POSTAL_ADDRESS_LINES:
+        raise _Invalid(f"expected 1 to {POSTAL_ADDRESS_LINES} lines, got {len(lines)}")
+    if any("\n" in line for line in lines):
+        raise _Invalid("one line per array element: no line breaks inside a line")
+    return tuple(line.strip() for line in lines)
 
 
 def _host(value: Any) -> str:

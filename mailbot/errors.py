@@ -93,3 +93,8 @@ class ProcedureError(MailbotError):
         self.params = params
         detail = ", ".join(f"{k}={v}" for k, v in params.items())
         super().__init__(f"{code} ({detail})" if detail else code)
+
+
+class LetterError(MailbotError):
+    """A printable letter cannot be made: the address is missing or does not fit the
+    envelope's window. The message says what staff must supply."""

@@ -151,6 +151,7 @@ class Case:
     received_at: datetime
     language: str
     channel: str = "email"  # email | telefoon | mondeling | brief
+    postal_address: str | None = None  # the complainant's, for letters; lines joined by "\n"
     contact: str | None = None  # staff e-mail address
     respondent: Party | None = None
     closed_at: datetime | None = None

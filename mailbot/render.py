@@ -121,14 +121,16 @@ class Renderer:
         return {
             **context,
             "lang": lang,
-            "fmt_date": lambda d: self._format_date(d, lang),
+            "fmt_date": lambda d: self.format_date(d, lang),
             "fmt_datetime": lambda d: self._format_datetime(d, lang),
         }
 
-    def _format_date(self, value: date | datetime, lang: str) -> str:
+    def format_date(self, value: date | datetime, lang: str, length: str = "full") -> str:
+        """A local date in words: "vrijdag 4 december 2026" (full) or "4 december 2026"
+        (long, the date line of a letter)."""
         if isinstance(value, datetime):
             value = value.astimezone(self._tz).date()
-        return format_date(value, format="full", locale=_LOCALES[lang])
+        return format_date(value, format=length, locale=_LOCALES[lang])
 
     def _format_datetime(self, value: datetime, lang: str) -> str:
         moment = value.astimezone(self._tz)

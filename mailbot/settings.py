@@ -68,6 +68,11 @@ class Organisation:
     good_friday_is_working_day: bool = True
     case_prefix: str = "KL"
     templates_dir: Path | None = None
+    # The letterhead of printed letters; each shows only what is configured.
+    address: tuple[str, ...] = ()  # postal address, one line each
+    phone: str | None = None
+    email: str | None = None  # None: addresses.complaints
+    place: str | None = None  # of "place, date"; None: the town of the address's last line
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ def case_json(case: Case) -> dict[str, Any]:
         "status": case.status,
         "language": case.language,
         "complainant": {"name": case.complainant.name, "email": case.complainant.email},
+        "postal_address": case.postal_address,
         "contact": case.contact,
         "received_at": case.received_at.isoformat(),
         "closed_at": case.closed_at.isoformat() if case.closed_at else None,
@@ -80,6 +81,8 @@ def timeline(case: Case, now: datetime) -> str:
         f"complainant: {case.complainant.name or '-'} <{case.complainant.email or 'no e-mail'}>"
         f"  (via {case.channel})",
     ]
+    if case.postal_address:
+        lines.append(f"address:     {', '.join(case.postal_address.splitlines())}")
     if case.contact:
         lines.append(f"contact:     {case.contact}")
     if case.respondent:
