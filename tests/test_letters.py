@@ -351,3 +351,9 @@ def test_postal_address_round_trips_and_shows(settings):
     )
     assert case_json(case)["postal_address"] == ADDRESS
     assert "address:     Rue de l'Église 3, 1234 AB Voorbeeldstad" in timeline(case, NOW)
+
+
+def test_a_tab_in_copied_text_prints_as_space(settings):
+    # DejaVu has no tab glyph: unexpanded, "Bedrag:\t€ 5" would print as "Bedrag:€ 5"
+    made = letter(settings, a_case(), text="Bedrag:\t€ 5")
+    assert "Bedrag: € 5" in flat(pages(made.pdf)[0])

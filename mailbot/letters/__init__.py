@@ -157,7 +157,8 @@ def _body(text: str) -> str:
     closings = list(_CLOSING.finditer(text))
     if closings:
         text = text[: closings[-1].start()]
-    return text.strip()
+    # The font has no tab glyph; a tab in copied text becomes spaces.
+    return text.expandtabs(4).strip()
 
 
 def _signer(template: str, case: Case, settings: Settings, words: dict[str, str]) -> tuple:
