@@ -27,8 +27,16 @@ from mailbot.inbound.item import (
     RunCommands,
 )
 from mailbot.inbound.rate_limit import DAILY_LIMIT
-from mailbot.model import AttachmentRecord, Case, MessageRecord, OutboundMail, Party, SendMail
-from mailbot.outgoing import as_record, build_mails
+from mailbot.model import (
+    AttachmentRecord,
+    Case,
+    Event,
+    MessageRecord,
+    OutboundMail,
+    Party,
+    SendMail,
+)
+from mailbot.outgoing import as_record, build_mails, letter_sha256
 from mailbot.procedure import (
     Actor,
     CommandGiven,
@@ -403,10 +411,24 @@ class Actions:
         trigger: MessageRecord | None,
         now: datetime,
     ) -> Changes:
-        """The case with its outgoing mail recorded in its timeline, and that mail queued."""
-        outbox = self._mails(case, effects, trigger, now)
+        """The case with its outgoing mail recorded in its timeline, and that mail queued;
+        each letter made is recorded with its SHA-256 (which letter was sent is provable)."""
+        outbox: list[OutboundMail] = []
+        letters: dict[tuple[str, str], list[str]] = {}
+        for effect in effects:
+            mails = build_mails(effect, case, trigger, self.settings, self.renderer, now)
+            outbox += mails
+            template = effect.context.get("letter") or effect.template
+            for out in mails:
+                for sha in filter(None, map(letter_sha256, out.attachments)):
+                    letters.setdefault((template, sha), []).append(out.to)
         case_mail = [m for m in outbox if m.case_id == case.id]
         case = replace(case, messages=(*case.messages, *map(as_record, case_mail)))
+        made = [
+            Event(now, "mailbot", "letter", f"{template} sha256:{sha} to {', '.join(to)}")
+            for (template, sha), to in letters.items()
+        ]
+        case = replace(case, events=(*case.events, *made))
         return Changes(cases=[case], outbox=outbox)
 
     def _mails(

@@ -47,6 +47,8 @@ SPECS: tuple[Spec, ...] = (
     _spec("ruling", "uitspraak", "outcome", {COMMITTEE}),
     _spec("registered", "aangetekend", "token", {COMMITTEE, STAFF}),
     _spec("evaluation", "evaluatie", "none", {COMMITTEE}),
+    _spec("address", "adres", "free", {STAFF, COMMITTEE}),
+    _spec("posted", "verstuurd", "none", {STAFF, COMMITTEE}),
     _spec("close", "sluiten", "none", {STAFF, COMMITTEE}),
     _spec("reopen", "heropenen", "none", {STAFF, COMMITTEE}),
     _spec("withdrawn", "ingetrokken", "none", {STAFF, COMMITTEE}),

@@ -132,6 +132,9 @@ def _attachment(attachment: OutAttachment, load_raw: Callable[[str], bytes] | No
         if load_raw is None:
             raise ValueError("an original mail is attached but no loader was given")
         part = _original(load_raw(attachment.raw_sha256))
+    elif attachment.content_type == "application/pdf":  # a letter: its bytes as base64 text
+        part = MIMEApplication(b"", "pdf")
+        part.set_payload(attachment.text or "")
     else:
         maintype, _, subtype = attachment.content_type.partition("/")
         part = Message()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from datetime import datetime
 from typing import Any
 
 from mailbot.audience import Recipient, is_respondent, recipients, sees_content
 from mailbot.ical import invitation
+from mailbot.letters import render_letter
 from mailbot.model import Case, MessageRecord, OutAttachment, OutboundMail, SendMail
 from mailbot.render import Rendered, Renderer
 from mailbot.settings import Settings
@@ -170,6 +172,7 @@ class _RenderOnce:
     `recipient` (two contact persons get one rendering of a notification)."""
 
     def __init__(self, renderer: Renderer, template: str) -> None:
+        self.renderer = renderer
         self._renderer = renderer
         self._template = template
         self._done: list[tuple[tuple[str, dict[str, Any]], Rendered]] = []
@@ -225,7 +228,7 @@ def _build_one(
         html=rendered.html,
         created_at=now,
         headers=_thread_headers(effect, case, trigger),
-        attachments=_attachments(effect, case, person, subject, settings, now),
+        attachments=_attachments(effect, case, trigger, person, subject, settings, render, now),
         next_attempt_at=effect.not_before,
         capped=effect.capped,
     )
@@ -234,12 +237,16 @@ def _build_one(
 def _attachments(
     effect: SendMail,
     case: Case | None,
+    trigger: MessageRecord | None,
     person: Recipient,
     subject: str,
     settings: Settings,
+    render: _RenderOnce,
     now: datetime,
 ) -> tuple[OutAttachment, ...]:
     found: list[OutAttachment] = []
+    if "letter" in effect.attach and case is not None:
+        found.append(letter_attachment(effect, case, trigger, settings, render.renderer, now))
     if "ics" in effect.attach and case is not None:
         at = effect.context["at"]
         uid = stable_message_id(settings, case.id, effect.template, at.isoformat())
@@ -264,6 +271,48 @@ def _attachments(
             for i, m in enumerate((m for m in case.messages if m.sha256), start=1)
         ]
     return tuple(found)
+
+
+def letter_context(
+    effect: SendMail, case: Case, trigger: MessageRecord | None, settings: Settings
+) -> dict[str, Any]:
+    """The context of a letter to the complainant: what the mail to them would have had."""
+    return {
+        **base_context(settings, case.language),
+        "case": case_context(case, settings),
+        "message": message_context(trigger),
+        "recipient": {
+            "name": case.complainant.name,
+            "email": case.complainant.email,
+            "role": "complainant",
+        },
+        **effect.context,
+    }
+
+
+def letter_attachment(
+    effect: SendMail,
+    case: Case,
+    trigger: MessageRecord | None,
+    settings: Settings,
+    renderer: Renderer,
+    now: datetime,
+) -> OutAttachment:
+    """The letter an effect carries as a PDF part: `context["letter"]` names its template
+    (the mail's own by default), always in the complainant's language. LetterError when the
+    complainant has no postal address (the core attaches no letter then)."""
+    template = effect.context.get("letter") or effect.template
+    context = letter_context(effect, case, trigger, settings)
+    letter = render_letter(template, case, context, settings, renderer, now, case.language)
+    payload = base64.encodebytes(letter.pdf).decode("ascii")  # lines of 76: SMTP-safe
+    return OutAttachment(letter.filename, "application/pdf", text=payload)
+
+
+def letter_sha256(attachment: OutAttachment) -> str | None:
+    """The SHA-256 of a letter attached as a PDF (None for any other attachment)."""
+    if attachment.content_type != "application/pdf" or attachment.text is None:
+        return None
+    return hashlib.sha256(base64.b64decode(attachment.text)).hexdigest()
 
 
 def _thread_headers(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mailbot.errors import ProcedureError
+from mailbot.procedure.parts import address_lines
 from mailbot.tags import INERT_HASH
 
 _SUBJECT_LENGTH = 70
@@ -21,6 +22,9 @@ _KEYS = {
     "telefoonnummer": "phone",
     "kanaal": "channel",
     "channel": "channel",
+    "adres": "address",
+    "address": "address",
+    "postadres": "address",
     "omschrijving": "description",
     "description": "description",
 }
@@ -46,6 +50,7 @@ class Registration:
     phone: str
     channel: str  # telefoon | mondeling | brief | email
     description: str
+    address: str | None = None  # postal address, lines separated by "\n"
 
     @property
     def subject(self) -> str:
@@ -64,6 +69,8 @@ class Registration:
             lines.append(f"Telefoon: {self.phone}")
         if self.email:
             lines.append(f"E-mail: {self.email}")
+        if self.address:
+            lines.append("Adres: " + ", ".join(self.address.splitlines()))
         return "\n".join(lines) + "\n\n" + self.description
 
 
@@ -91,5 +98,10 @@ def registration(body: str) -> Registration:
     if email is not None and ("@" not in email or " " in email):
         raise ProcedureError("bad_argument", word="register", value=email, allowed=["e-mail"])
     return Registration(
-        fields["name"], email, fields.get("phone", ""), channel, fields["description"].strip()
+        fields["name"],
+        email,
+        fields.get("phone", ""),
+        channel,
+        fields["description"].strip(),
+        address_lines(fields.get("address", "")),
     )

@@ -42,6 +42,8 @@ _TIMELINE: list[dict[str, Any]] = [
     },
 ]
 
+_ADDRESS = "Lindelaan 7\n9711 ZZ Groningen"
+
 _PROPOSAL = (
     "Het dubbel afgeschreven bedrag van EUR 450,00 wordt binnen vijf werkdagen teruggestort en"
     " de klager krijgt kosteloos een extra coachingsessie."
@@ -121,7 +123,27 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         "text": "De commissie stelt vast dat twee van de zes sessies niet zijn gegeven. De klacht"
         " is op dat punt gegrond; voor het overige is zij ongegrond.",
     },
-    "registered_post_task": {"outcome": "partly", "due": _at(4, 10, 21, 59)},
+    "registered_post_task": {
+        "outcome": "partly",
+        "due": _at(4, 10, 21, 59),
+        "text": "De commissie stelt vast dat twee van de zes sessies niet zijn gegeven. De klacht"
+        " is op dat punt gegrond; voor het overige is zij ongegrond.",
+        "letter": "ruling_notice",
+        "postal_address": _ADDRESS,
+    },
+    # A letter for a complainant without e-mail: the letter's own context travels along.
+    "letter_task": {
+        "letter": "formal_acknowledgement",
+        "post_by": _at(3, 23, 22, 59),
+        "postal_address": _ADDRESS,
+        "decision_due": _at(4, 13, 21, 59),
+    },
+    "letter_no_address": {
+        "letter": "formal_acknowledgement",
+        "post_by": _at(3, 23, 22, 59),
+        "postal_address": None,
+        "decision_due": _at(4, 13, 21, 59),
+    },
     "evaluation_notice": {
         "text": "De procedure verliep binnen de termijn. Aanbeveling: leg afspraken over het"
         " aantal sessies vooraf schriftelijk vast."

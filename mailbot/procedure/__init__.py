@@ -23,6 +23,7 @@ from mailbot.procedure.events import (
     StaffWrote,
 )
 from mailbot.procedure.ops import record
+from mailbot.procedure.paper import by_post
 from mailbot.procedure.policy import Policy
 
 TRACKS = ("direct", "mediation", "formal")
@@ -74,7 +75,15 @@ def new_case(
 def transition(
     case: Case, event: CaseEvent, now: datetime, policy: Policy
 ) -> tuple[Case, list[SendMail]]:
-    """The case after `event`, and the mails that must follow from it."""
+    """The case after `event`, and the mails that must follow from it (for a complainant
+    without e-mail, as letters that staff post)."""
+    case, effects = _transition(case, event, now, policy)
+    return case, by_post(case, effects)
+
+
+def _transition(
+    case: Case, event: CaseEvent, now: datetime, policy: Policy
+) -> tuple[Case, list[SendMail]]:
     match event:
         case ComplaintReceived():
             if case.messages:

@@ -8,7 +8,7 @@ from datetime import datetime
 from mailbot.audience import is_respondent
 from mailbot.errors import ProcedureError
 from mailbot.model import Case
-from mailbot.procedure import formal
+from mailbot.procedure import formal, paper
 from mailbot.procedure.events import CommandGiven
 from mailbot.procedure.ops import (
     Result,
@@ -19,6 +19,7 @@ from mailbot.procedure.ops import (
     need_stage,
     need_text,
 )
+from mailbot.procedure.parts import address_lines
 from mailbot.procedure.policy import Policy
 
 # Where #reopen returns to after a case was closed at a final stage.
@@ -62,6 +63,16 @@ def respondent(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> R
     return replace(case, respondent=policy.party(ev.command.args["text"])), []
 
 
+def address(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:
+    """Set or correct the complainant's postal address (one line, commas between lines)."""
+    return replace(case, postal_address=address_lines(ev.command.args["text"])), []
+
+
+def posted(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:
+    need_open(case)
+    return paper.posted(case, ev.actor.email, now)
+
+
 def lang(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:
     return replace(case, language=ev.command.args["language"]), []
 
@@ -78,9 +89,7 @@ def close_case(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> R
 def withdrawn(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:
     need_open(case)
     case = close(case, "withdrawn", now, policy)
-    return case, [
-        mail("withdrawn_notice", "complainant", ev.message)
-    ] if case.complainant.email else []
+    return case, [mail("withdrawn_notice", "complainant", ev.message)]
 
 
 def reopen(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:
@@ -117,6 +126,8 @@ HANDLERS = {
     "reply": reply,
     "assign": assign,
     "respondent": respondent,
+    "address": address,
+    "posted": posted,
     "lang": lang,
     "status": status,
     "close": close_case,

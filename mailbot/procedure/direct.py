@@ -18,9 +18,7 @@ def resolve(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Resu
     case = archive(case, "resolution", now, ev.actor.email, text)
     case = meet(meet(case, "direct.response", now), "direct.resolution", now)
     case = close(case, "resolved", now, policy)
-    return case, [
-        mail("resolution", "complainant", ev.message, text=text)
-    ] if case.complainant.email else []
+    return case, [mail("resolution", "complainant", ev.message, text=text)]
 
 
 HANDLERS = {"resolve": resolve}

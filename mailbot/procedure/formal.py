@@ -6,13 +6,14 @@ from dataclasses import replace
 from datetime import datetime
 
 from mailbot.errors import ProcedureError
-from mailbot.model import Appointment, Case, MessageRecord, SendMail
+from mailbot.model import Appointment, Case, MessageRecord
 from mailbot.procedure.events import CommandGiven
 from mailbot.procedure.ops import (
     Result,
     archive,
     cancel_open,
     close,
+    log,
     mail,
     meet,
     need_stage,
@@ -51,7 +52,7 @@ def check_complete(
         return acknowledge(case, trigger, now, policy)
     changed = missing != case.missing or case.stage != "incomplete"
     case = replace(case, stage="incomplete", missing=missing)
-    if not (changed and may_reply and case.complainant.email):
+    if not (changed and may_reply):
         return case, []
     ask = replace(
         mail("formal_missing", "complainant", trigger, missing=list(missing)),
@@ -63,10 +64,9 @@ def check_complete(
 def acknowledge(case: Case, trigger: MessageRecord | None, now: datetime, policy: Policy) -> Result:
     due = policy.due("formal.decision", now)
     case = replace(case, stage="acknowledged", missing=())
-    case = meet(case, "formal.acknowledgement", now)
+    if case.complainant.email:  # a letter's term is met when it was posted (#posted)
+        case = meet(case, "formal.acknowledgement", now)
     case = set_deadline(case, "formal.decision", due)
-    if not case.complainant.email:
-        return case, []
     ack = mail("formal_acknowledgement", "complainant", trigger, decision_due=due)
     return case, [replace(ack, auto_submitted="auto-replied")]
 
@@ -91,7 +91,7 @@ def hearing(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Resu
         raise ProcedureError("in_past", value=at.strftime("%Y-%m-%d %H:%M"))
     if party == "respondent" and not (case.respondent and case.respondent.email):
         raise ProcedureError("no_email", party="respondent")
-    if party == "complainant" and not case.complainant.email:
+    if party == "complainant" and not (case.complainant.email or case.postal_address):
         raise ProcedureError("no_email", party="complainant")
     appointment = Appointment("hearing", at, party)
     case = replace(case, stage="hearing_planned", appointments=(*case.appointments, appointment))
@@ -120,7 +120,7 @@ def extend(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Resul
         new_due=new_due,
         reason=reason,
     )
-    return case, [notice] if case.complainant.email else []
+    return case, [notice]
 
 
 def ruling(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:
@@ -132,20 +132,34 @@ def ruling(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Resul
     case = replace(case, stage="ruled", outcome=outcome)
     case = meet(case, "formal.decision", now)
     case = set_deadline(case, "formal.registered_post", due)
-    effects: list[SendMail] = [
-        mail("registered_post_task", "chair", ev.message, outcome=outcome, due=due)
-    ]
-    if case.complainant.email:
-        effects.insert(
-            0, mail("ruling_notice", "complainant", ev.message, outcome=outcome, text=text)
-        )
-    return case, effects
+    # The letter for registered post goes to the chair and, by e-mail, to the complainant;
+    # without a postal address the chair is told that it is missing.
+    letter = ("letter",) if case.postal_address else ()
+    task = mail("registered_post_task", "chair", ev.message, outcome=outcome, due=due, text=text)
+    extra = {"letter": "ruling_notice", "postal_address": case.postal_address}
+    task = replace(task, attach=letter, context={**task.context, **extra})
+    if not case.complainant.email:
+        return case, [task]
+    notice = mail("ruling_notice", "complainant", ev.message, outcome=outcome, text=text)
+    notice = replace(notice, attach=letter)
+    return case, [notice, task]
 
 
 def registered(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:
     need_stage(case, "registered", STAGES["registered"])
-    case = replace(case, stage="ruling_sent", tracking=ev.command.args["token"])
+    token = ev.command.args["token"]
+    case = replace(case, stage="ruling_sent", tracking=token)
     case = meet(case, "formal.registered_post", now)
+    sent = next(
+        (
+            e
+            for e in reversed(case.events)
+            if e.action == "letter" and e.detail.startswith("ruling_notice ")
+        ),
+        None,
+    )
+    detail = f"{token}; letter {sent.detail.split(' ', 2)[1]}" if sent else f"{token}; no letter"
+    case = log(case, now, ev.actor.email, "registered post", detail)
     return set_deadline(case, "formal.evaluation", policy.due("formal.evaluation", now)), []
 
 

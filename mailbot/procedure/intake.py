@@ -17,6 +17,7 @@ from mailbot.procedure.events import (
     StaffWrote,
 )
 from mailbot.procedure.ops import Result, mail, record, set_deadline
+from mailbot.procedure.parts import address_lines, form_fields
 from mailbot.procedure.policy import Policy
 from mailbot.replytext import new_text
 
@@ -26,7 +27,7 @@ _AGREE = re.compile(r"^\W*(akkoord|agree|agreed)\b", re.IGNORECASE)
 def complaint_received(case: Case, ev: ComplaintReceived, now: datetime, policy: Policy) -> Result:
     actor = case.complainant.email or "complainant"
     received = case.received_at
-    case = record(case, ev.message, Event(now, actor, "received", case.track))
+    case = from_form(record(case, ev.message, Event(now, actor, "received", case.track)))
     effects: list[SendMail] = [mail("new_case", "case-staff", ev.message)]
     if case.track == "formal":
         case = set_deadline(
@@ -36,7 +37,7 @@ def complaint_received(case: Case, ev: ComplaintReceived, now: datetime, policy:
         return case, effects + more
     case = set_deadline(case, "direct.response", policy.due("direct.response", received))
     case = set_deadline(case, "direct.resolution", policy.due("direct.resolution", received))
-    if ev.may_reply and case.complainant.email:
+    if ev.may_reply:  # without e-mail, a letter (paper.by_post)
         ack = replace(
             mail("acknowledgement", "complainant", ev.message), auto_submitted="auto-replied"
         )
@@ -54,6 +55,7 @@ def complainant_wrote(case: Case, ev: ComplainantWrote, now: datetime, policy: P
         case = record(case, ev.message, event)
         return case, [mail("client_reply", "case-staff", ev.message, doubtful=True)]
     case = record(case, ev.message, Event(now, ev.message.from_addr, "complainant wrote"))
+    case = from_form(case)
     effects = [mail("client_reply", "case-staff", ev.message)]
     if case.status == "closed":
         return case, effects  # added and staff told; only #reopen reopens
@@ -64,6 +66,18 @@ def complainant_wrote(case: Case, ev: ComplainantWrote, now: datetime, policy: P
         case, more = formal.check_complete(case, ev.message, now, policy, may_reply=True)
         return case, effects + more
     return case, effects
+
+
+def from_form(case: Case) -> Case:
+    """The complainant's postal address (`Adres:`) and, when the mail gave none, name
+    (`Naam:`) from their form, for the letters; what the case already has stays."""
+    form = form_fields(case)
+    if not case.postal_address:
+        case = replace(case, postal_address=address_lines(form.get("address", "")))
+    name = form.get("name", "").strip()
+    if name and not case.complainant.name.strip():
+        case = replace(case, complainant=replace(case.complainant, name=name))
+    return case
 
 
 def _agrees(ev: ComplainantWrote) -> bool:

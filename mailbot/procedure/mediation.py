@@ -40,10 +40,10 @@ def mediate(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Resu
     case = replace(case, track="mediation", stage="requested")
     case = set_deadline(case, "mediation.meeting", policy.due("mediation.meeting", now))
     case = set_deadline(case, "mediation.outcome", policy.due("mediation.outcome", now))
-    effects = [mail("mediation_co_owners", "co-owners", ev.message, requested_by=ev.actor.name)]
-    if case.complainant.email:
-        effects.insert(0, mail("mediation_started", "complainant", ev.message))
-    return case, effects
+    return case, [
+        mail("mediation_started", "complainant", ev.message),
+        mail("mediation_co_owners", "co-owners", ev.message, requested_by=ev.actor.name),
+    ]
 
 
 def meeting(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:
@@ -67,7 +67,7 @@ def proposal(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Res
     effects = [mail("proposal", "complainant", ev.message, text=text)]
     if case.respondent and case.respondent.email:
         effects.append(mail("proposal", "respondent", ev.message, text=text))
-    return case, [e for e in effects if e.to != "complainant" or case.complainant.email]
+    return case, effects
 
 
 def agreed(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:

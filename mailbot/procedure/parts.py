@@ -42,6 +42,18 @@ def labelled(texts: Iterable[str]) -> dict[str, str]:
     return found
 
 
+def address_lines(text: str) -> str | None:
+    """A postal address written on one line (`Dorpsstraat 1, 1234 AB Voorbeeld`) as its
+    lines, separated by "\n"; None when nothing is left."""
+    lines = [" ".join(part.split()) for part in text.replace("\n", ",").split(",")]
+    return "\n".join(line for line in lines if line) or None
+
+
+def form_fields(case: Case) -> dict[str, str]:
+    """The form lines (`Naam:`, `Adres:` ...) of the complainant's mails, later mails win."""
+    return labelled(m.text for m in case.messages if m.direction == "in" and m.kind == "mail")
+
+
 def missing_parts(case: Case) -> tuple[str, ...]:
     """The parts no mail of the complainant has supplied yet."""
     mails = [m for m in case.messages if m.direction == "in" and m.kind == "mail"]

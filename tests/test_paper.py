@@ -1,0 +1,176 @@
+"""Complaints on paper end to end (issue 15): the ruling as a letter for registered post,
+and a complainant without e-mail written to by letters that staff post."""
+
+from __future__ import annotations
+
+import email
+import hashlib
+import io
+from email.message import Message
+from email.policy import default
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from test_tracks import FORM, Office, body
+
+from e2e import Deployment
+from support import BRAM, CLIENT, COMMITTEE, PIETER
+
+TAG = "[KL-2026-0001]"
+RULING = (
+    "De commissie heeft de klacht van de heer Jansen over zijn coach onderzocht.\n\n"
+    "Vast staat dat de coach drie afspraken niet is nagekomen zonder bericht vooraf. "
+    "Dat is in strijd met de dienstverleningsovereenkomst, die een afzegtermijn van 24 uur "
+    "kent. Op dit punt is de klacht gegrond.\n\n"
+    "Niet is gebleken dat de coach mails van de klager onbeantwoord liet: het logboek toont "
+    "antwoorden binnen twee werkdagen. Op dit punt is de klacht ongegrond.\n\n"
+    "De commissie beveelt aan de afzegtermijn voortaan in elke bevestiging te noemen."
+)
+LETTER_BODY = (
+    "Naam: Marieke de Wit\nKanaal: brief\nAdres: Kerkweg 5, 5611 AB Eindhoven\n"
+    "Omschrijving: Mevrouw De Wit schrijft dat haar coach drie keer niet kwam opdagen en "
+    "dat zij in februari 2026 twee keer is gefactureerd voor dezelfde sessie.\n"
+)
+
+
+@pytest.fixture
+def office(tmp_path: Path, imap_server, smtp_sink) -> Office:
+    return Office(Deployment(tmp_path, imap_server, smtp_sink))
+
+
+def pdfs(message: Message) -> list[bytes]:
+    return [
+        part.get_content()
+        for part in message.iter_attachments()
+        if part.get_content_type() == "application/pdf"
+    ]
+
+
+def pdf_text(data: bytes) -> str:
+    """The letter's text as a viewer would extract it, whitespace made single spaces."""
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(" ".join(page.extract_text() or "" for page in reader.pages).split())
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def received(office: Office) -> list[Message]:
+    return [email.message_from_bytes(m.raw, policy=default) for m in office.d.sink.messages]
+
+
+def one_with_pdf(mails: list[Message]) -> Message:
+    [found] = [m for m in mails if pdfs(m)]
+    return found
+
+
+def test_the_ruling_goes_to_the_chair_as_a_letter_for_registered_post(office: Office) -> None:
+    office.step(CLIENT, "Formele klacht", FORM, to=COMMITTEE)
+    case = office.case()
+    assert case.stage == "acknowledged"
+    assert case.postal_address == "Dorpsstraat 1\n1234 AB Voorbeeld"
+    office.step(BRAM, f"Re: {TAG} #zwaarte hoog", "Ernstig: herhaald niet verschijnen.")
+
+    got = office.step(BRAM, f"Re: {TAG} #uitspraak deels", RULING)
+    task = one_with_pdf(got[BRAM])
+    assert "#aangetekend" in body(task) and "Dorpsstraat 1" in body(task)
+    [letter] = pdfs(task)
+    text = pdf_text(letter)
+    for wanted in ("Jan Jansen", "Dorpsstraat 1", "1234 AB Voorbeeld", "KL-2026-0001"):
+        assert wanted in text, wanted
+    assert flat(RULING) in text  # the whole motivated ruling
+    # The complainant's ruling notice carries the same letter, byte for byte.
+    notice = one_with_pdf(got[CLIENT])
+    assert pdfs(notice) == [letter]
+
+    office.step(BRAM, f"Re: {TAG} #aangetekend RR123456789NL")
+    case = office.case()
+    assert (case.stage, case.tracking) == ("ruling_sent", "RR123456789NL")
+    sha = hashlib.sha256(letter).hexdigest()
+    [made] = [e for e in case.events if e.action == "letter"]
+    assert made.detail.startswith(f"ruling_notice sha256:{sha} ")
+    [dispatch] = [e for e in case.events if e.action == "registered post"]
+    assert (dispatch.actor, dispatch.detail) == (BRAM, f"RR123456789NL; letter sha256:{sha}")
+
+
+def test_a_ruling_without_a_postal_address_is_no_letter_and_the_chair_is_told(
+    office: Office,
+) -> None:
+    form = FORM.replace("Adres: Dorpsstraat 1, 1234 AB Voorbeeld", "Woonplaats: 1234 AB")
+    office.step(CLIENT, "Formele klacht", form, to=COMMITTEE)
+    assert office.case().postal_address is None
+    office.step(BRAM, f"Re: {TAG} #zwaarte hoog", "Ernstig: herhaald niet verschijnen.")
+    got = office.step(BRAM, f"Re: {TAG} #uitspraak deels", RULING)
+    assert not any(pdfs(m) for m in got[BRAM] + got[CLIENT])
+    [task] = [m for m in got[BRAM] if "aangetekend" in m["Subject"]]
+    assert "postadres" in body(task) and "#adres" in body(task)
+
+    office.step(BRAM, f"Re: {TAG} #adres Dorpsstraat 1, 1234 AB Voorbeeld")
+    assert office.case().postal_address == "Dorpsstraat 1\n1234 AB Voorbeeld"
+
+
+def register_by_letter(office: Office) -> dict[str, list[Message]]:
+    return office.step(PIETER, "Klachtbrief #registreer", LETTER_BODY)
+
+
+def test_a_complainant_without_e_mail_gets_the_acknowledgement_as_a_letter(
+    office: Office,
+) -> None:
+    got = register_by_letter(office)
+    case = office.case()
+    assert (case.channel, case.complainant.email) == ("brief", None)
+    assert case.postal_address == "Kerkweg 5\n5611 AB Eindhoven"
+    task = one_with_pdf(got[PIETER])
+    assert "#verstuurd" in body(task) and "Kerkweg 5" in body(task)
+    text = pdf_text(pdfs(task)[0])
+    for wanted in ("Marieke de Wit", "Kerkweg 5", "5611 AB Eindhoven", case.id):
+        assert wanted in text, wanted
+    assert [e.detail.split(" ")[0] for e in case.events if e.action == "letter"] == [
+        "acknowledgement"
+    ]
+
+
+@pytest.fixture
+def formal_by_letter(office: Office) -> Office:
+    """A complaint by letter, registered and taken to the committee, acknowledged by #compleet
+    (the chair has the signed paper letter): the acknowledgement is a letter to the chair."""
+    register_by_letter(office)
+    got = office.step(PIETER, f"Re: {TAG} #formeel")
+    missing = one_with_pdf(got[BRAM])
+    assert "ontbrekende" in body(missing)
+    got = office.step(BRAM, f"Re: {TAG} #compleet")
+    ack = one_with_pdf(got[BRAM])
+    assert "ontvangstbevestiging" in body(ack) and "Kerkweg 5" in body(ack)
+    text = pdf_text(pdfs(ack)[0])
+    assert "Marieke de Wit" in text and "Kerkweg 5" in text
+    assert "Bram Jansen" in text and "Carla Smit" in text  # the committee's members
+    assert "13 april 2026" in text  # the term of the ruling, four weeks on
+    assert office.case().deadline("formal.acknowledgement").met_at is None
+    return office
+
+
+def test_posted_meets_the_acknowledgement_term(formal_by_letter: Office) -> None:
+    office = formal_by_letter
+    office.step(BRAM, f"Re: {TAG} #verstuurd")
+    case = office.case()
+    assert case.deadline("formal.acknowledgement").met_at is not None
+    assert {e.detail for e in case.events if e.action == "posted"} >= {"formal_acknowledgement"}
+    # No reminder follows once posted.
+    office.d.sink.clear()
+    assert office.d.cli("tick", "--at", "2026-03-19T10:00:00+01:00")[0] == 0
+    assert not [m for m in received(office) if m["Subject"].startswith("Herinnering")]
+
+
+def test_without_posted_the_reminder_comes_in_business_hours(formal_by_letter: Office) -> None:
+    office = formal_by_letter
+    office.d.sink.clear()
+    # The term runs five working days from #formeel (Monday 16 March): until Monday 23 March;
+    # the chair's reminder is due two working days before, at the start of business.
+    assert office.d.cli("tick", "--at", "2026-03-19T06:30:00+01:00")[0] == 0
+    assert not office.d.sink.messages  # before business hours: nothing yet
+    assert office.d.cli("tick", "--at", "2026-03-19T10:00:00+01:00")[0] == 0
+    [reminder] = [m for m in received(office) if m["Subject"].startswith("Herinnering")]
+    assert reminder["To"].endswith(f"<{BRAM}>") or reminder["To"] == BRAM
+    assert "23 maart 2026" in reminder["Subject"] and TAG in reminder["Subject"]
