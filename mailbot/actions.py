@@ -418,7 +418,7 @@ class Actions:
         for effect in effects:
             mails = build_mails(effect, case, trigger, self.settings, self.renderer, now)
             outbox += mails
-            template = effect.context.get("letter") or effect.template
+            template = effect.context.get("letter_template") or effect.template
             for out in mails:
                 for sha in filter(None, map(letter_sha256, out.attachments)):
                     letters.setdefault((template, sha), []).append(out.to)

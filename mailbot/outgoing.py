@@ -298,10 +298,10 @@ def letter_attachment(
     renderer: Renderer,
     now: datetime,
 ) -> OutAttachment:
-    """The letter an effect carries as a PDF part: `context["letter"]` names its template
+    """The letter an effect carries as a PDF part: `context["letter_template"]` names its template
     (the mail's own by default), always in the complainant's language. LetterError when the
     complainant has no postal address (the core attaches no letter then)."""
-    template = effect.context.get("letter") or effect.template
+    template = effect.context.get("letter_template") or effect.template
     context = letter_context(effect, case, trigger, settings)
     letter = render_letter(template, case, context, settings, renderer, now, case.language)
     payload = base64.encodebytes(letter.pdf).decode("ascii")  # lines of 76: SMTP-safe

@@ -128,18 +128,18 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         "due": _at(4, 10, 21, 59),
         "text": "De commissie stelt vast dat twee van de zes sessies niet zijn gegeven. De klacht"
         " is op dat punt gegrond; voor het overige is zij ongegrond.",
-        "letter": "ruling_notice",
+        "letter_template": "ruling_notice",
         "postal_address": _ADDRESS,
     },
     # A letter for a complainant without e-mail: the letter's own context travels along.
     "letter_task": {
-        "letter": "formal_acknowledgement",
+        "letter_template": "formal_acknowledgement",
         "post_by": _at(3, 23, 22, 59),
         "postal_address": _ADDRESS,
         "decision_due": _at(4, 13, 21, 59),
     },
     "letter_no_address": {
-        "letter": "formal_acknowledgement",
+        "letter_template": "formal_acknowledgement",
         "post_by": _at(3, 23, 22, 59),
         "postal_address": None,
         "decision_due": _at(4, 13, 21, 59),

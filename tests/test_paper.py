@@ -81,6 +81,7 @@ def test_the_ruling_goes_to_the_chair_as_a_letter_for_registered_post(office: Of
     for wanted in ("Jan Jansen", "Dorpsstraat 1", "1234 AB Voorbeeld", "KL-2026-0001"):
         assert wanted in text, wanted
     assert flat(RULING) in text  # the whole motivated ruling
+    assert "ook schriftelijk per aangetekende post" not in text  # a mail's words, not a letter's
     # The complainant's ruling notice carries the same letter, byte for byte.
     notice = one_with_pdf(got[CLIENT])
     assert pdfs(notice) == [letter]

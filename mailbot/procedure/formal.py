@@ -136,7 +136,7 @@ def ruling(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Resul
     # without a postal address the chair is told that it is missing.
     letter = ("letter",) if case.postal_address else ()
     task = mail("registered_post_task", "chair", ev.message, outcome=outcome, due=due, text=text)
-    extra = {"letter": "ruling_notice", "postal_address": case.postal_address}
+    extra = {"letter_template": "ruling_notice", "postal_address": case.postal_address}
     task = replace(task, attach=letter, context={**task.context, **extra})
     if not case.complainant.email:
         return case, [task]

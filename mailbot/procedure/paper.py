@@ -45,7 +45,7 @@ def letter_task(case: Case, effect: SendMail) -> SendMail:
     deadline = case.deadline(term) if term else None
     context = {
         **effect.context,
-        "letter": effect.template,
+        "letter_template": effect.template,
         "post_by": deadline.due if deadline and deadline.open else None,
         "postal_address": case.postal_address,
     }
