@@ -32,6 +32,15 @@ MIN_KILLS, MAX_KILLS = 15, 25  # kills go on until the work is done, at least MI
 KILL_PHASE_SECONDS = 40  # and stop after this, done or not: poll-once finishes the rest
 DELAY = (0.2, 1.6)  # seconds from start to SIGKILL; a start alone takes ~0.4 s
 WORK_LINE = re.compile(r"^INFO (opened|added|sent) ", re.M)
+# A parse worker being started when the SIGKILL came finds its parent gone before it was sent
+# its start data; multiprocessing says so on the shared stderr before any mailbot code runs
+# in it. That is the kill's doing, not mailbot's, and it is the only traceback forgiven here.
+SPAWN_CUT_SHORT = re.compile(
+    r"Traceback \(most recent call last\):\n"
+    r"(?:  .*\n)*?.*multiprocessing/spawn\.py\", line \d+, in _main\n"
+    r"    preparation_data = reduction\.pickle\.load\(from_parent\)\n"
+    r"(?:  .*\n)*?EOFError: Ran out of input\n"
+)
 SENT_LINE = re.compile(r"^INFO sent (\S+) to (\S+) ", re.M)  # logged after the journal's fsync
 
 
@@ -192,7 +201,7 @@ def test_kill_9_at_random_moments_loses_nothing_and_doubles_nothing(
         f"kill phase {kill_phase:.1f} s, wall time {time.monotonic() - started:.1f} s"
     )
 
-    assert [t for t in logs_text if "Traceback" in t] == []
+    assert [t for t in logs_text if "Traceback" in SPAWN_CUT_SHORT.sub("", t)] == []
     assert lost == []
     assert (inbox, processed + quarantine, quarantine) == (0, delivered, 0)
     assert Counter(c.complainant.email for c in cases) == Counter(
