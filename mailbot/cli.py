@@ -10,6 +10,7 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -23,12 +24,15 @@ from mailbot.config import find_config, load_config
 from mailbot.digest import waiting as digest_waiting
 from mailbot.errors import ConfigError, MailbotError
 from mailbot.flusher import BackgroundFlusher
+from mailbot.letters import Letter
 from mailbot.oauth.flows import SIGN_IN_TIMEOUT, browser_sign_in, device_sign_in
 from mailbot.oauth.transport import post_form
-from mailbot.outgoing import preview
+from mailbot.outgoing import make_letter, preview
+from mailbot.reissue import LETTERS, letter_again, recorded_sha256
+from mailbot.reissue import made as made_letter
 from mailbot.report import store_figures, write_report
 from mailbot.runner import Daemon
-from mailbot.samples import TEMPLATES, sample_case, sample_effect
+from mailbot.samples import SAMPLE_ADDRESS, TEMPLATES, sample_case, sample_effect
 from mailbot.sending import SendReport
 from mailbot.settings import Settings
 from mailbot.store import Store
@@ -104,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("template", help="template name, e.g. acknowledgement")
     preview.add_argument("--case", help="render with this case instead of an example")
     preview.add_argument("--lang", choices=("nl", "en"), help="language (default: the case's)")
+    preview.add_argument("--letter", action="store_true", help="write its letter form as a PDF")
+    preview.add_argument("--out", help="the letter's PDF file (default: CASE-TEMPLATE.pdf here)")
+    letter = sub.add_parser(
+        "letter", parents=[common, at], help="a case's letter to the complainant, as a PDF"
+    )
+    letter.add_argument("case")
+    letter.add_argument("--template", help="which letter (default: the latest one made)")
+    letter.add_argument("--out", help="the PDF file (default: CASE-TEMPLATE.pdf here)")
     show = sub.add_parser("show", parents=[common, at], help="the whole timeline of one case")
     show.add_argument("case")
     show.add_argument("--json", action="store_true")
@@ -301,6 +313,20 @@ def cmd_preview(args: argparse.Namespace, settings: Settings, clock: Clock, out:
     inbound = [m for m in case.messages if m.direction == "in"]
     trigger = inbound[-1] if inbound else None
     renderer = renderer_for(settings)
+    if args.letter:
+        if args.template not in LETTERS:
+            print(
+                f"error: {args.template} is no letter; letters: {', '.join(LETTERS)}",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        if not case.postal_address:  # the example complainant lives at the sample address
+            case = replace(case, postal_address=SAMPLE_ADDRESS)
+        lang_case = replace(case, language=args.lang or case.language)
+        made = make_letter(
+            sample_effect(args.template), lang_case, trigger, settings, renderer, clock.now()
+        )
+        return _write_letter(made, args.out, out)
     mail = preview(
         sample_effect(args.template),
         case,
@@ -311,6 +337,36 @@ def cmd_preview(args: argparse.Namespace, settings: Settings, clock: Clock, out:
         args.lang or case.language,
     )
     print(f"To: {mail.to}\nSubject: {mail.subject}\n\n{mail.text}", file=out)
+    return EXIT_OK
+
+
+def cmd_letter(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
+    """A letter of the case again: dated as it was made (unless --at), so its SHA-256 shows
+    whether it is byte for byte the letter recorded on the case."""
+    with Store.open(settings.storage.data_dir, readonly=True) as store:
+        case = store.get_case(args.case)
+    if case is None:
+        print(f"error: no case {args.case}", file=sys.stderr)
+        return EXIT_FAILURE
+    before = made_letter(case, args.template)
+    template = args.template or (before.detail.split(" ", 1)[0] if before else None)
+    if template is None:
+        print(f"error: case {case.id} has no letter yet; name one with --template", file=sys.stderr)
+        return EXIT_USAGE
+    now = args.at or (before.at if before else clock.now())
+    letter = letter_again(case, template, settings, renderer_for(settings), now)
+    code = _write_letter(letter, args.out, out)
+    if before is not None:
+        same = recorded_sha256(before) == letter.sha256
+        when = before.at.isoformat(timespec="seconds")
+        print(f"{'the same as' if same else 'NOT the same as'} the letter made {when}", file=out)
+    return code
+
+
+def _write_letter(letter: Letter, path: str | None, out: TextIO) -> int:
+    target = Path(path or letter.filename)
+    target.write_bytes(letter.pdf)
+    print(f"{target}\nsha256 {letter.sha256}", file=out)
     return EXIT_OK
 
 
@@ -348,6 +404,7 @@ COMMANDS = {
     "cases": cmd_cases,
     "show": cmd_show,
     "preview": cmd_preview,
+    "letter": cmd_letter,
     "report": cmd_report,
     "auth": cmd_auth,
 }

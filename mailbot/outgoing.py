@@ -9,7 +9,7 @@ from typing import Any
 
 from mailbot.audience import Recipient, is_respondent, recipients, sees_content
 from mailbot.ical import invitation
-from mailbot.letters import render_letter
+from mailbot.letters import Letter, render_letter
 from mailbot.model import Case, MessageRecord, OutAttachment, OutboundMail, SendMail
 from mailbot.render import Rendered, Renderer
 from mailbot.settings import Settings
@@ -246,7 +246,8 @@ def _attachments(
 ) -> tuple[OutAttachment, ...]:
     found: list[OutAttachment] = []
     if "letter" in effect.attach and case is not None:
-        found.append(letter_attachment(effect, case, trigger, settings, render.renderer, now))
+        letter = make_letter(effect, case, trigger, settings, render.renderer, now)
+        found.append(letter_attachment(letter))
     if "ics" in effect.attach and case is not None:
         at = effect.context["at"]
         uid = stable_message_id(settings, case.id, effect.template, at.isoformat())
@@ -290,20 +291,24 @@ def letter_context(
     }
 
 
-def letter_attachment(
+def make_letter(
     effect: SendMail,
     case: Case,
     trigger: MessageRecord | None,
     settings: Settings,
     renderer: Renderer,
     now: datetime,
-) -> OutAttachment:
-    """The letter an effect carries as a PDF part: `context["letter_template"]` names its template
-    (the mail's own by default), always in the complainant's language. LetterError when the
+) -> Letter:
+    """The letter an effect carries: `context["letter_template"]` names its template (the
+    mail's own by default), always in the complainant's language. LetterError when the
     complainant has no postal address (the core attaches no letter then)."""
     template = effect.context.get("letter_template") or effect.template
     context = letter_context(effect, case, trigger, settings)
-    letter = render_letter(template, case, context, settings, renderer, now, case.language)
+    return render_letter(template, case, context, settings, renderer, now, case.language)
+
+
+def letter_attachment(letter: Letter) -> OutAttachment:
+    """The letter as a PDF part of the mail."""
     payload = base64.encodebytes(letter.pdf).decode("ascii")  # lines of 76: SMTP-safe
     return OutAttachment(letter.filename, "application/pdf", text=payload)
 

@@ -42,7 +42,7 @@ _TIMELINE: list[dict[str, Any]] = [
     },
 ]
 
-_ADDRESS = "Lindelaan 7\n9711 ZZ Groningen"
+SAMPLE_ADDRESS = "Lindelaan 7\n9711 ZZ Groningen"  # the example complainant's postal address
 
 _PROPOSAL = (
     "Het dubbel afgeschreven bedrag van EUR 450,00 wordt binnen vijf werkdagen teruggestort en"
@@ -129,13 +129,13 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         "text": "De commissie stelt vast dat twee van de zes sessies niet zijn gegeven. De klacht"
         " is op dat punt gegrond; voor het overige is zij ongegrond.",
         "letter_template": "ruling_notice",
-        "postal_address": _ADDRESS,
+        "postal_address": SAMPLE_ADDRESS,
     },
     # A letter for a complainant without e-mail: the letter's own context travels along.
     "letter_task": {
         "letter_template": "formal_acknowledgement",
         "post_by": _at(3, 23, 22, 59),
-        "postal_address": _ADDRESS,
+        "postal_address": SAMPLE_ADDRESS,
         "decision_due": _at(4, 13, 21, 59),
     },
     "letter_no_address": {

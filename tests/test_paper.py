@@ -95,6 +95,28 @@ def test_the_ruling_goes_to_the_chair_as_a_letter_for_registered_post(office: Of
     [dispatch] = [e for e in case.events if e.action == "registered post"]
     assert (dispatch.actor, dispatch.detail) == (BRAM, f"RR123456789NL; letter sha256:{sha}")
 
+    # `mailbot letter` makes the same letter again, byte for byte, and says so.
+    out = office.d.dir / "again.pdf"
+    code, said = office.d.cli(
+        "letter", "KL-2026-0001", "--out", str(out), "--at", "2026-03-20T12:00:00+01:00"
+    )
+    assert code == 0 and f"sha256 {sha}" not in said  # dated otherwise: another letter
+    assert "NOT the same as the letter made 2026-03-16T09:00:00+01:00" in said
+    code, said = office.d.cli("letter", "KL-2026-0001", "--out", str(out))
+    assert code == 0 and f"sha256 {sha}" in said and "the same as the letter made" in said
+    assert out.read_bytes() == letter
+
+
+def test_preview_shows_the_letter_form_of_a_template(office: Office) -> None:
+    out = office.d.dir / "preview.pdf"
+    args = ("preview", "formal_acknowledgement", "--letter", "--out", str(out))
+    code, said = office.d.cli(*args, "--at", "2026-03-16T10:00:00+01:00")
+    assert code == 0 and str(out) in said
+    text = pdf_text(out.read_bytes())
+    assert "Jan Jansen" in text and "Lindelaan 7" in text and "16 maart 2026" in text
+    code, _ = office.d.cli("preview", "new_case", "--letter", "--at", "2026-03-16T10:00:00+01:00")
+    assert code == 2
+
 
 def test_a_ruling_without_a_postal_address_is_no_letter_and_the_chair_is_told(
     office: Office,
