@@ -279,9 +279,12 @@ class Actions:
         self, case: Case, effects: list[SendMail], item: InboundItem
     ) -> list[SendMail]:
         """The new-case notice says what became of the automatic reply to the complainant:
-        sent, waiting until its turn, or not sent and why."""
+        sent, waiting until its turn, by letter, or not sent and why."""
         reply = next((e for e in effects if e.auto_submitted == "auto-replied"), None)
-        if reply is not None:
+        letter = next((e for e in effects if e.context.get("letter_template")), None)
+        if letter is not None and not case.complainant.email:
+            status = {"status": "letter", "address": bool(case.postal_address)}
+        elif reply is not None:
             status = {"status": "waiting", "until": reply.not_before} if reply.not_before else {}
             status = status or {"status": "sent"}
         elif not case.complainant.email:
@@ -290,7 +293,9 @@ class Actions:
             status = {"status": "none", "why": "daily_limit"}
         else:  # RFC 3834: the mail shows it must not be answered automatically
             status = {"status": "none", "why": "automatic", "detail": item.no_reply_reason or ""}
-        status["template"] = reply.template if reply else None
+        status["template"] = (
+            letter.context["letter_template"] if status["status"] == "letter" else None
+        ) or (reply.template if reply else None)
         status["cap"] = self.settings.security.max_auto_replies_per_hour
         return [
             replace(e, context={**e.context, "reply": status}) if e.template == "new_case" else e

@@ -147,6 +147,10 @@ def test_a_complainant_without_e_mail_gets_the_acknowledgement_as_a_letter(
     assert case.postal_address == "Kerkweg 5\n5611 AB Eindhoven"
     task = one_with_pdf(got[PIETER])
     assert "#verstuurd" in body(task) and "Kerkweg 5" in body(task)
+    [notice] = [m for m in got[PIETER] if m["Subject"].startswith("Nieuwe klacht")]
+    assert "mailbot schrijft de klager per brief. De brief met een ontvangstbevestiging" in flat(
+        body(notice)
+    )
     text = pdf_text(pdfs(task)[0])
     for wanted in ("Marieke de Wit", "Kerkweg 5", "5611 AB Eindhoven", case.id):
         assert wanted in text, wanted
