@@ -36,7 +36,13 @@ from mailbot.model import (
     Party,
     SendMail,
 )
-from mailbot.outgoing import as_record, build_mails, letter_sha256
+from mailbot.outgoing import (
+    as_record,
+    build_mails,
+    letter_context,
+    letter_sha256,
+    message_id_domain,
+)
 from mailbot.procedure import (
     Actor,
     CommandGiven,
@@ -419,22 +425,45 @@ class Actions:
         """The case with its outgoing mail recorded in its timeline, and that mail queued;
         each letter made is recorded with its SHA-256 (which letter was sent is provable)."""
         outbox: list[OutboundMail] = []
-        letters: dict[tuple[str, str], list[str]] = {}
+        letters: dict[tuple[str, str], tuple[SendMail, list[str]]] = {}
         for effect in effects:
             mails = build_mails(effect, case, trigger, self.settings, self.renderer, now)
             outbox += mails
             template = effect.context.get("letter_template") or effect.template
             for out in mails:
                 for sha in filter(None, map(letter_sha256, out.attachments)):
-                    letters.setdefault((template, sha), []).append(out.to)
+                    letters.setdefault((template, sha), (effect, []))[1].append(out.to)
         case_mail = [m for m in outbox if m.case_id == case.id]
         case = replace(case, messages=(*case.messages, *map(as_record, case_mail)))
-        made = [
-            Event(now, "mailbot", "letter", f"{template} sha256:{sha} to {', '.join(to)}")
-            for (template, sha), to in letters.items()
-        ]
-        case = replace(case, events=(*case.events, *made))
+        for (template, sha), (effect, to) in letters.items():
+            # In the timeline like a mail: the letter's text, to the complainant's address.
+            event = Event(now, "mailbot", "letter", f"{template} sha256:{sha} to {', '.join(to)}")
+            letter = self._letter_record(case, effect, template, sha, trigger, now)
+            case = replace(case, messages=(*case.messages, letter), events=(*case.events, event))
         return Changes(cases=[case], outbox=outbox)
+
+    def _letter_record(
+        self,
+        case: Case,
+        effect: SendMail,
+        template: str,
+        sha: str,
+        trigger: MessageRecord | None,
+        now: datetime,
+    ) -> MessageRecord:
+        context = letter_context(effect, case, trigger, self.settings)
+        rendered = self.renderer.render(template, case.language, {**context, "as_letter": True})
+        address = ", ".join((case.complainant.name, *(case.postal_address or "").splitlines()))
+        return MessageRecord(
+            message_id=f"letter-{sha[:24]}@{message_id_domain(self.settings.addresses.complaints)}",
+            direction="out",
+            from_addr=self.settings.addresses.complaints,
+            to=(address,),
+            subject=rendered.subject,
+            at=now,
+            text=rendered.text,
+            kind="letter",
+        )
 
     def _mails(
         self,

@@ -92,6 +92,9 @@ def test_the_ruling_goes_to_the_chair_as_a_letter_for_registered_post(office: Of
     sha = hashlib.sha256(letter).hexdigest()
     [made] = [e for e in case.events if e.action == "letter"]
     assert made.detail.startswith(f"ruling_notice sha256:{sha} ")
+    [record] = [m for m in case.messages if m.kind == "letter"]  # in the timeline, like a mail
+    assert record.to == ("Jan Jansen, Dorpsstraat 1, 1234 AB Voorbeeld",)
+    assert flat(RULING) in flat(record.text) and record.direction == "out"
     [dispatch] = [e for e in case.events if e.action == "registered post"]
     assert (dispatch.actor, dispatch.detail) == (BRAM, f"RR123456789NL; letter sha256:{sha}")
 
