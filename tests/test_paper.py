@@ -6,6 +6,8 @@ from __future__ import annotations
 import email
 import hashlib
 import io
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from email.message import Message
 from email.policy import default
 from pathlib import Path
@@ -14,10 +16,26 @@ import pytest
 from pypdf import PdfReader
 from test_tracks import FORM, Office, body
 
+from mailbot.commands import Token, parse_command
+from mailbot.model import Case, Event, MessageRecord, Party
+from mailbot.procedure import (
+    Actor,
+    CommandGiven,
+    ComplaintReceived,
+    Policy,
+    new_case,
+    transition,
+)
+from mailbot.procedure.ops import set_deadline
+from mailbot.procedure.parts import address_lines
+from mailbot.register import registration
+from mailbot.workdays import Calendar
+
 from e2e import Deployment
-from support import BRAM, CLIENT, COMMITTEE, PIETER
+from support import BRAM, CLIENT, COMMITTEE, PIETER, make_settings
 
 TAG = "[KL-2026-0001]"
+NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)  # a Monday
 RULING = (
     "De commissie heeft de klacht van de heer Jansen over zijn coach onderzocht.\n\n"
     "Vast staat dat de coach drie afspraken niet is nagekomen zonder bericht vooraf. "
@@ -204,3 +222,69 @@ def test_without_posted_the_reminder_comes_in_business_hours(formal_by_letter: O
     [reminder] = [m for m in received(office) if m["Subject"].startswith("Herinnering")]
     assert reminder["To"].endswith(f"<{BRAM}>") or reminder["To"] == BRAM
     assert "23 maart 2026" in reminder["Subject"] and TAG in reminder["Subject"]
+
+
+# --- the pure core: addresses and letters -------------------------------------------------
+
+
+def test_an_address_on_one_line_becomes_its_lines() -> None:
+    assert address_lines(" Kerkweg 5 ,5611 AB  Eindhoven, ") == "Kerkweg 5\n5611 AB Eindhoven"
+    assert address_lines(" , ") is None
+    details = registration(LETTER_BODY)
+    assert (details.email, details.address) == (None, "Kerkweg 5\n5611 AB Eindhoven")
+    assert "Adres: Kerkweg 5, 5611 AB Eindhoven" in details.text
+
+
+def paper_case(
+    policy: Policy, address: str | None = "Kerkweg 5\n5611 AB Eindhoven"
+) -> tuple[Case, list]:
+    case = new_case("KL-2026-0001", "direct", Party("Marieke de Wit", None), "nl", NOW, "brief")
+    case = replace(case, postal_address=address, contact=PIETER)
+    first = MessageRecord("m1@example.org", "in", "", (), "Klacht", NOW, "Omschrijving: x")
+    case, effects = transition(case, ComplaintReceived(first, True), NOW, policy)
+    return case, effects
+
+
+def test_mail_for_a_complainant_without_e_mail_is_a_letter_task(policy: Policy) -> None:
+    _, effects = paper_case(policy)
+    [task] = [e for e in effects if e.template == "letter_task"]
+    assert (task.to, task.attach) == ("contact", ("letter",))
+    assert task.context["letter_template"] == "acknowledgement"
+    assert not [e for e in effects if e.to == "complainant"]
+
+
+def test_without_a_postal_address_no_letter_is_made_and_staff_are_told(policy: Policy) -> None:
+    case, effects = paper_case(policy, address=None)
+    [told] = [e for e in effects if e.template == "letter_no_address"]
+    assert (told.to, told.attach, told.context["letter_template"]) == (
+        "contact",
+        (),
+        "acknowledgement",
+    )
+    case, _ = transition(case, _given("#adres Kerkweg 5, 5611 AB Eindhoven"), NOW, policy)
+    assert case.postal_address == "Kerkweg 5\n5611 AB Eindhoven"
+
+
+def test_posted_meets_only_the_terms_of_letters_made(policy: Policy) -> None:
+    case, _ = paper_case(policy)
+    case = set_deadline(case, "formal.acknowledgement", NOW + timedelta(days=7))
+    case, _ = transition(case, _given("#verstuurd"), NOW, policy)
+    assert case.deadline("formal.acknowledgement").met_at is None  # no such letter made
+    made = Event(NOW, "mailbot", "letter", "formal_acknowledgement sha256:ab to b@example.org")
+    case = replace(case, events=(*case.events, made))
+    later = NOW + timedelta(hours=2)
+    case, _ = transition(case, _given("#posted"), later, policy)
+    assert case.deadline("formal.acknowledgement").met_at == later
+
+
+def _given(subject: str) -> CommandGiven:
+    word, _, rest = subject.lstrip("#").partition(" ")
+    actor = Actor(PIETER, "Pieter Bakker", frozenset({"staff"}))
+    message = MessageRecord("m9@example.org", "in", PIETER, (), subject, NOW, "", kind="command")
+    return CommandGiven(parse_command(Token(word, rest)), actor, message, "")
+
+
+@pytest.fixture(scope="module")
+def policy(tmp_path_factory: pytest.TempPathFactory) -> Policy:
+    settings = make_settings(tmp_path_factory.mktemp("cfg"))
+    return Policy(settings, Calendar.from_settings(settings))
