@@ -222,6 +222,7 @@ def test_without_posted_the_reminder_comes_in_business_hours(formal_by_letter: O
     [reminder] = [m for m in received(office) if m["Subject"].startswith("Herinnering")]
     assert reminder["To"].endswith(f"<{BRAM}>") or reminder["To"] == BRAM
     assert "23 maart 2026" in reminder["Subject"] and TAG in reminder["Subject"]
+    assert "#verstuurd" in body(reminder) and "#compleet" not in body(reminder)
 
 
 # --- the pure core: addresses and letters -------------------------------------------------
