@@ -151,8 +151,14 @@ def test_a_ruling_without_a_postal_address_is_no_letter_and_the_chair_is_told(
     [task] = [m for m in got[BRAM] if "aangetekend" in m["Subject"]]
     assert "postadres" in body(task) and "#adres" in body(task)
 
-    office.step(BRAM, f"Re: {TAG} #adres Dorpsstraat 1, 1234 AB Voorbeeld")
+    # Once the address is set, the letter that waited for it goes to the chair.
+    got = office.step(BRAM, f"Re: {TAG} #adres Dorpsstraat 1, 1234 AB Voorbeeld")
     assert office.case().postal_address == "Dorpsstraat 1\n1234 AB Voorbeeld"
+    task = one_with_pdf(got[BRAM])
+    assert "aangetekend" in task["Subject"] and CLIENT not in got
+    assert flat(RULING) in pdf_text(pdfs(task)[0])
+    got = office.step(BRAM, f"Re: {TAG} #adres Dorpsstraat 3, 1234 AB Voorbeeld")
+    assert not any(pdfs(m) for m in got[BRAM])  # made once; `mailbot letter` makes it again
 
 
 def register_by_letter(office: Office) -> dict[str, list[Message]]:
@@ -262,8 +268,13 @@ def test_without_a_postal_address_no_letter_is_made_and_staff_are_told(policy: P
         (),
         "acknowledgement",
     )
-    case, _ = transition(case, _given("#adres Kerkweg 5, 5611 AB Eindhoven"), NOW, policy)
+    case, effects = transition(case, _given("#adres Kerkweg 5, 5611 AB Eindhoven"), NOW, policy)
     assert case.postal_address == "Kerkweg 5\n5611 AB Eindhoven"
+    [task] = effects  # the letter that waited for the address
+    assert (task.template, task.to, task.attach) == ("letter_task", "contact", ("letter",))
+    assert task.context["letter_template"] == "acknowledgement"
+    case, effects = transition(case, _given("#adres Kerkweg 7, 5611 AB Eindhoven"), NOW, policy)
+    assert effects == []
 
 
 def test_posted_meets_only_the_terms_of_letters_made(policy: Policy) -> None:

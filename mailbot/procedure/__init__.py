@@ -78,7 +78,7 @@ def transition(
     """The case after `event`, and the mails that must follow from it (for a complainant
     without e-mail, as letters that staff post)."""
     case, effects = _transition(case, event, now, policy)
-    return case, by_post(case, effects)
+    return by_post(case, effects, now)
 
 
 def _transition(

@@ -64,8 +64,10 @@ def respondent(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> R
 
 
 def address(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:
-    """Set or correct the complainant's postal address (one line, commas between lines)."""
-    return replace(case, postal_address=address_lines(ev.command.args["text"])), []
+    """Set or correct the complainant's postal address (one line, commas between lines);
+    the letters that waited for it follow."""
+    case = replace(case, postal_address=address_lines(ev.command.args["text"]))
+    return paper.make_owed(case, ev.message, now)
 
 
 def posted(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:

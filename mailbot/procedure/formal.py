@@ -7,6 +7,7 @@ from datetime import datetime
 
 from mailbot.errors import ProcedureError
 from mailbot.model import Appointment, Case, MessageRecord
+from mailbot.procedure import paper
 from mailbot.procedure.events import CommandGiven
 from mailbot.procedure.ops import (
     Result,
@@ -133,11 +134,11 @@ def ruling(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Resul
     case = meet(case, "formal.decision", now)
     case = set_deadline(case, "formal.registered_post", due)
     # The letter for registered post goes to the chair and, by e-mail, to the complainant;
-    # without a postal address the chair is told that it is missing.
+    # without a postal address the chair is told that it is missing (it follows #adres).
     letter = ("letter",) if case.postal_address else ()
-    task = mail("registered_post_task", "chair", ev.message, outcome=outcome, due=due, text=text)
-    extra = {"letter_template": "ruling_notice", "postal_address": case.postal_address}
-    task = replace(task, attach=letter, context={**task.context, **extra})
+    task = paper.registered_post_task(case, ev.message, {"outcome": outcome, "text": text})
+    if not case.postal_address:
+        case = log(case, now, "mailbot", paper.NOT_MADE, "ruling_notice")
     if not case.complainant.email:
         return case, [task]
     notice = mail("ruling_notice", "complainant", ev.message, outcome=outcome, text=text)
