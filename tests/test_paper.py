@@ -16,8 +16,10 @@ import pytest
 from pypdf import PdfReader
 from test_tracks import FORM, Office, body
 
+from mailbot.app import renderer_for
 from mailbot.commands import Token, parse_command
 from mailbot.model import Case, Event, MessageRecord, Party
+from mailbot.outgoing import make_letter
 from mailbot.procedure import (
     Actor,
     CommandGiven,
@@ -29,6 +31,8 @@ from mailbot.procedure import (
 from mailbot.procedure.ops import set_deadline
 from mailbot.procedure.parts import address_lines
 from mailbot.register import registration
+from mailbot.reissue import LETTERS
+from mailbot.samples import SAMPLE_ADDRESS, sample_case, sample_effect
 from mailbot.workdays import Calendar
 
 from e2e import Deployment
@@ -300,3 +304,39 @@ def _given(subject: str) -> CommandGiven:
 def policy(tmp_path_factory: pytest.TempPathFactory) -> Policy:
     settings = make_settings(tmp_path_factory.mktemp("cfg"))
     return Policy(settings, Calendar.from_settings(settings))
+
+
+def test_a_hearing_of_a_complainant_on_paper_is_a_letter_for_the_chair(policy: Policy) -> None:
+    case, _ = paper_case(policy)
+    case = replace(case, track="formal", stage="analysed")
+    chair = Actor(BRAM, "Bram Jansen", frozenset({"committee", "chair"}))
+    word, rest = "hoorzitting", "klager 2026-03-25 10:00"
+    message = MessageRecord("m8@example.org", "in", BRAM, (), "x", NOW, "", kind="command")
+    event = CommandGiven(parse_command(Token(word, rest)), chair, message, "")
+    case, effects = transition(case, event, NOW, policy)
+    [task] = [e for e in effects if e.template == "letter_task"]
+    assert (task.to, task.attach, task.context["letter_template"]) == (
+        "chair",
+        ("letter",),
+        "hearing_invitation",
+    )
+    assert task.context["party"] == "complainant"
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("template", LETTERS)
+def test_every_letter_to_a_complainant_renders(template: str, lang: str, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    case = sample_case(settings.organisation.case_prefix)
+    case = replace(case, complainant=Party("Zoë van Dijk", None), postal_address=SAMPLE_ADDRESS)
+    case = replace(case, language=lang)
+    made = make_letter(sample_effect(template), case, None, settings, renderer_for(settings), NOW)
+    text = pdf_text(made.pdf)
+    assert "Zoë van Dijk" in text and "Lindelaan 7" in text and case.id in text
+    for mail_only in (
+        "e-mail te antwoorden",
+        "reply to this e-mail",
+        "agendabestand",
+        "calendar file",
+    ):
+        assert mail_only not in text, mail_only
