@@ -79,6 +79,10 @@ _TEXTS = {
         "nl": "{person} is de beklaagde in deze zaak en kan er geen contactpersoon van zijn.",
         "en": "{person} is the respondent in this case and cannot be its contact person.",
     },
+    "nothing_to_post": {
+        "nl": "in deze zaak wacht geen brief op verzending.",
+        "en": "no letter is waiting to be posted on this case.",
+    },
     "no_email": {
         "nl": "van de {party} is geen e-mailadres bekend.",
         "en": "there is no e-mail address for the {party}.",

@@ -18,6 +18,7 @@ from test_tracks import FORM, Office, body
 
 from mailbot.app import renderer_for
 from mailbot.commands import Token, parse_command
+from mailbot.errors import ProcedureError
 from mailbot.model import Case, Event, MessageRecord, Party
 from mailbot.outgoing import make_letter
 from mailbot.procedure import (
@@ -284,8 +285,10 @@ def test_without_a_postal_address_no_letter_is_made_and_staff_are_told(policy: P
 def test_posted_meets_only_the_terms_of_letters_made(policy: Policy) -> None:
     case, _ = paper_case(policy)
     case = set_deadline(case, "formal.acknowledgement", NOW + timedelta(days=7))
-    case, _ = transition(case, _given("#verstuurd"), NOW, policy)
-    assert case.deadline("formal.acknowledgement").met_at is None  # no such letter made
+    with pytest.raises(ProcedureError, match="nothing_to_post"):
+        transition(case, _given("#verstuurd"), NOW, policy)  # no letter made yet
+    with pytest.raises(ProcedureError, match="missing_argument"):
+        transition(case, _given("#adres , ,"), NOW, policy)
     made = Event(NOW, "mailbot", "letter", "formal_acknowledgement sha256:ab to b@example.org")
     case = replace(case, events=(*case.events, made))
     later = NOW + timedelta(hours=2)

@@ -66,8 +66,11 @@ def respondent(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> R
 def address(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:
     """Set or correct the complainant's postal address (one line, commas between lines);
     the letters that waited for it follow."""
-    case = replace(case, postal_address=address_lines(ev.command.args["text"]))
-    return paper.make_owed(case, ev.message, now)
+    address = address_lines(ev.command.args["text"])
+    if address is None:
+        word = ev.command.given.split()[0].lstrip("#")
+        raise ProcedureError("missing_argument", word=word, what="address")
+    return paper.make_owed(replace(case, postal_address=address), ev.message, now)
 
 
 def posted(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:

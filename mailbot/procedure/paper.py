@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from mailbot.errors import LetterError
+from mailbot.errors import LetterError, ProcedureError
 from mailbot.model import Case, Event, MessageRecord, SendMail
 from mailbot.procedure.ops import Result, log, mail, meet
 
@@ -143,6 +143,8 @@ def posted(case: Case, actor: str, now: datetime) -> Result:
     letters = [e.detail.split(" ", 1)[0] for e in case.events if e.action == "letter"]
     done = {e.detail for e in case.events if e.action == "posted"}
     waiting = [t for t in dict.fromkeys(letters) if t not in done]
+    if not waiting:
+        raise ProcedureError("nothing_to_post")
     for template in waiting:
         term = TERM_OF_LETTER.get(template)
         if term:
