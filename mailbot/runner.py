@@ -98,6 +98,11 @@ class Daemon:
             self.stop.wait(min(left, 1.0))
             self._ping()
 
+    def _stop_requested(self) -> bool:
+        """Asked before each mail is sent: a long outbox keeps the watchdog fed too."""
+        self._ping()
+        return self.stop.is_set()
+
     def _ping(self) -> None:
         interval = self.notifier.watchdog_seconds
         if interval is not None and monotonic() - self._last_ping >= interval:
@@ -139,7 +144,7 @@ class Daemon:
     def flush(self, now: datetime) -> None:
         if self._smtp_retry_at is not None and now < self._smtp_retry_at:
             return
-        report = self.service.flush_outbox(self.sender_factory, now, self.stop.is_set)
+        report = self.service.flush_outbox(self.sender_factory, now, self._stop_requested)
         if report.unreachable:
             delay = self._smtp_backoff.next_delay()
             self._smtp_retry_at = now + timedelta(seconds=delay)

@@ -30,6 +30,9 @@ class Notifier:
         if not self._address:
             return False
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            # Never wait for systemd: with its queue full a ping is dropped (the next one comes
+            # soon) instead of stopping the daemon in the middle of its work.
+            sock.setblocking(False)
             try:
                 sock.sendto(state.encode(), self._address)
             except OSError:

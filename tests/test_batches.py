@@ -172,3 +172,28 @@ def test_the_daemon_passes_its_watchdog_to_the_poll(
                 pings.append(systemd.recv(64).decode())
     assert len(dep.imap.messages("Processed")) == 3
     assert pings.count("WATCHDOG=1") >= 3  # one after each mail at least
+
+
+def test_the_daemon_feeds_its_watchdog_while_it_sends_the_outbox(
+    tmp_path: Path, dovecot: TestImap, smtp_sink, make_mail
+) -> None:
+    mails = [big_complaint(make_mail, n, 2000) for n in range(3)]
+    dep = deployment_with(tmp_path, dovecot, smtp_sink, mails)
+    path = str(tmp_path / "notify")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as systemd:
+        systemd.bind(path)
+        systemd.settimeout(0.5)
+        notifier = Notifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "2"})
+        with build_app(dep.settings) as app, app.mailbox() as mailbox:
+            app.service.poll_once(mailbox, NOW)  # the three cases; their mail waits to go
+            daemon = Daemon(
+                dep.settings, app.service, FixedClock(NOW), app.mailbox, app.sender,
+                notifier=notifier,
+            )  # fmt: skip
+            daemon.flush(NOW)  # the outbox alone: nine mails
+        pings = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                pings.append(systemd.recv(64).decode())
+    assert len(smtp_sink.messages) == 9
+    assert pings.count("WATCHDOG=1") >= 9  # one before each mail at least

@@ -32,3 +32,14 @@ def test_without_systemd_nothing_is_sent() -> None:
 def test_a_watchdog_meant_for_another_process_is_ignored() -> None:
     notifier = Notifier({"WATCHDOG_USEC": "1000000", "WATCHDOG_PID": str(os.getpid() + 1)})
     assert notifier.watchdog_seconds is None
+
+
+def test_a_full_notify_queue_drops_pings_instead_of_blocking(tmp_path: Path) -> None:
+    path = str(tmp_path / "notify")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as systemd:
+        systemd.bind(path)  # bound, never read: its queue fills up
+        notifier = Notifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "2"})
+        sent = [notifier.send("WATCHDOG=1") for _ in range(500)]  # would block at the first full
+        assert sent[0] and not sent[-1]
+        systemd.settimeout(1)
+        assert systemd.recv(64) == b"WATCHDOG=1"  # what fitted was delivered
