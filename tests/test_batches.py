@@ -149,27 +149,37 @@ def test_a_huge_text_reaches_case_and_staff_cut_with_a_note(
     assert imap.messages("Processed") == [raw]
 
 
-def test_the_daemon_passes_its_watchdog_to_the_poll(
-    tmp_path: Path, dovecot: TestImap, smtp_sink, make_mail
-) -> None:
-    mails = [big_complaint(make_mail, n, 2000) for n in range(3)]
-    dep = deployment_with(tmp_path, dovecot, smtp_sink, mails)
+def watched_round(tmp_path: Path, dep: Deployment, act) -> list[str]:  # type: ignore[no-untyped-def]
+    """`act(app, mailbox, daemon)` with a daemon whose watchdog is 2 microseconds (it pings
+    whenever it is given the chance); what systemd's notify socket received meanwhile."""
     path = str(tmp_path / "notify")
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as systemd:
         systemd.bind(path)
         systemd.settimeout(0.5)
-        # A watchdog of 2 microseconds: the daemon pings whenever it is given the chance.
         notifier = Notifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "2"})
         with build_app(dep.settings) as app, app.mailbox() as mailbox:
             daemon = Daemon(
                 dep.settings, app.service, FixedClock(NOW), app.mailbox, app.sender,
                 notifier=notifier,
             )  # fmt: skip
-            daemon.cycle(mailbox)  # one round; its poll takes the three mails in
+            act(app, mailbox, daemon)
         pings = []
         with contextlib.suppress(TimeoutError):
             while True:
                 pings.append(systemd.recv(64).decode())
+    return pings
+
+
+def test_the_daemon_passes_its_watchdog_to_the_poll(
+    tmp_path: Path, dovecot: TestImap, smtp_sink, make_mail
+) -> None:
+    mails = [big_complaint(make_mail, n, 2000) for n in range(3)]
+    dep = deployment_with(tmp_path, dovecot, smtp_sink, mails)
+
+    def one_round(app, mailbox, daemon) -> None:  # type: ignore[no-untyped-def]
+        daemon.cycle(mailbox)  # its poll takes the three mails in
+
+    pings = watched_round(tmp_path, dep, one_round)
     assert len(dep.imap.messages("Processed")) == 3
     assert pings.count("WATCHDOG=1") >= 3  # one after each mail at least
 
@@ -179,21 +189,11 @@ def test_the_daemon_feeds_its_watchdog_while_it_sends_the_outbox(
 ) -> None:
     mails = [big_complaint(make_mail, n, 2000) for n in range(3)]
     dep = deployment_with(tmp_path, dovecot, smtp_sink, mails)
-    path = str(tmp_path / "notify")
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as systemd:
-        systemd.bind(path)
-        systemd.settimeout(0.5)
-        notifier = Notifier({"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "2"})
-        with build_app(dep.settings) as app, app.mailbox() as mailbox:
-            app.service.poll_once(mailbox, NOW)  # the three cases; their mail waits to go
-            daemon = Daemon(
-                dep.settings, app.service, FixedClock(NOW), app.mailbox, app.sender,
-                notifier=notifier,
-            )  # fmt: skip
-            daemon.flush(NOW)  # the outbox alone: nine mails
-        pings = []
-        with contextlib.suppress(TimeoutError):
-            while True:
-                pings.append(systemd.recv(64).decode())
+
+    def outbox_only(app, mailbox, daemon) -> None:  # type: ignore[no-untyped-def]
+        app.service.poll_once(mailbox, NOW)  # the three cases; their mail waits to go
+        daemon.flush(NOW)  # the outbox alone: nine mails
+
+    pings = watched_round(tmp_path, dep, outbox_only)
     assert len(smtp_sink.messages) == 9
     assert pings.count("WATCHDOG=1") >= 9  # one before each mail at least

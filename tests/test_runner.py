@@ -47,15 +47,18 @@ def daemon_env(tmp_path: Path, imap_server, smtp_sink):
     return Deployment(tmp_path, imap_server, smtp_sink, poll_seconds=600)
 
 
-def start(deployment: Deployment):
+def start(deployment: Deployment, mailbox=None, **daemon_args):  # type: ignore[no-untyped-def]
+    """The daemon in a thread, on an observed mailbox (or a subclass of it)."""
     app = build_app(deployment.settings)
     ObservedMailbox.waiting = threading.Event()
+    kind = mailbox or ObservedMailbox
     daemon = Daemon(
         deployment.settings,
         app.service,
         OffsetClock(START),
-        lambda: ObservedMailbox(deployment.settings.imap),
+        lambda: kind(deployment.settings.imap),
         app.sender,
+        **daemon_args,
     )
     thread = threading.Thread(target=daemon.run, daemon=True)
     thread.start()
@@ -134,19 +137,10 @@ def test_an_unexpected_error_in_one_round_does_not_end_the_daemon(
     logged = io.StringIO()
     handler = logging.StreamHandler(logged)
     logging.getLogger("mailbot").addHandler(handler)  # its own: `main` may stop propagation
-    app = build_app(daemon_env.settings)
-    ObservedMailbox.waiting = threading.Event()
     BuggyOnce.rounds = 0
-    daemon = Daemon(
-        daemon_env.settings,
-        app.service,
-        OffsetClock(START),
-        lambda: BuggyOnce(daemon_env.settings.imap),
-        app.sender,
-        imap_backoff=Backoff(initial=0.05, maximum=0.05),
+    app, daemon, thread = start(
+        daemon_env, BuggyOnce, imap_backoff=Backoff(initial=0.05, maximum=0.05)
     )
-    thread = threading.Thread(target=daemon.run, daemon=True)
-    thread.start()
     try:
         assert ObservedMailbox.waiting.wait(10), "the daemon ended on the bug"
         daemon_env.deliver(make_mail(subject="Na de fout", sender=CLIENT))
