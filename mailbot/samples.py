@@ -42,7 +42,7 @@ _TIMELINE: list[dict[str, Any]] = [
     },
 ]
 
-SAMPLE_ADDRESS = "Lindelaan 7\n9711 ZZ Groningen"  # the example complainant's postal address
+SAMPLE_ADDRESS = "Lindelaan 7\n9999 ZZ Ergenshoven"  # the example complainant's postal address
 
 _PROPOSAL = (
     "Het dubbel afgeschreven bedrag van EUR 450,00 wordt binnen vijf werkdagen teruggestort en"
