@@ -445,7 +445,10 @@ class ImapMailbox:
             farewell = self._farewell()
             if farewell is not None:
                 detail = f"the server ended the session: {farewell}"
-            kind = ImapSessionExpired if _TOKEN_EXPIRED.search(farewell or "") else ImapError
+            # The BYE may be in the untagged responses or, when it ends a command (say the
+            # LIST while connecting), in the error itself.
+            said = farewell or str(exc)
+            kind = ImapSessionExpired if _TOKEN_EXPIRED.search(said) else ImapError
             raise kind(
                 f"IMAP {what} on {s.host}:{s.port} as {s.username!r} failed: {detail}"
             ) from exc

@@ -157,11 +157,13 @@ def test_imap_a_token_endpoint_failure_is_one_line_naming_the_providers_error(us
 def test_imap_session_ended_for_an_expired_token_is_told_apart(user, endpoint):
     """Exchange's `BYE … AccessTokenExpired` in the middle of IDLE is ImapSessionExpired,
     which the daemon answers with a reconnect (test_oauth_e2e runs that)."""
-    endpoint.lifetime = 1
+    # Long enough for the login and folder set-up on a busy machine (a whole-second `exp`
+    # leaves at least 3 s), so the session ends in IDLE, not while connecting.
+    endpoint.lifetime = 4
     with ExpiringProxy(user.host, user.port) as proxy:
         box = mailbox(user, provider(endpoint), port=proxy.port, idle=True)
         with box, pytest.raises(ImapSessionExpired) as ended:
-            box.wait_for_mail(10)
+            box.wait_for_mail(20)
     assert str(ended.value) == (
         f"IMAP IDLE on {user.host}:{proxy.port} as {user.username!r} failed: the server ended "
         "the session: Session invalidated - AccessTokenExpired"
