@@ -47,6 +47,7 @@ class Daemon:
         self.waker = waker or Waker()
         self.notifier = notifier or Notifier()
         self._last_ping = 0.0
+        self._expiries = 0  # sessions ended for an expired token since the last whole round
 
     def run(self) -> None:
         log.info("mailbot running for %s", self.settings.organisation.name)
@@ -59,8 +60,13 @@ class Daemon:
                     self._session()
                 except ImapSessionExpired as exc:
                     # Routine (Exchange Online, about hourly): no outage, so no backoff; the
-                    # next login takes a fresh token, or the refused one is replaced.
-                    log.info("%s; reconnecting with a fresh token", exc)
+                    # next login takes a fresh token, or the refused one is replaced. Ended
+                    # again before a single round, it is no routine: wait as after a failure.
+                    self._expiries += 1
+                    if self._expiries > 1:
+                        self._recover(str(exc))
+                    else:
+                        log.info("%s; reconnecting with a fresh token", exc)
                 except MailbotError as exc:
                     self._recover(str(exc))
                 except Exception:
@@ -117,6 +123,7 @@ class Daemon:
             self._imap_backoff.reset()
             while not self.stop.is_set():
                 now = self.cycle(mailbox)
+                self._expiries = 0
                 self._ping()
                 self.waker.wake_at(self._next_wake(now), now)
                 mailbox.wait_for_mail(self._wait_seconds(), self._interrupted)

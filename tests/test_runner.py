@@ -10,9 +10,11 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -20,6 +22,7 @@ from mailbot.app import build_app
 from mailbot.backoff import Backoff
 from mailbot.clock import OffsetClock
 from mailbot.devmail import free_port
+from mailbot.errors import ImapSessionExpired
 from mailbot.imap import ImapMailbox
 from mailbot.runner import Daemon
 
@@ -178,3 +181,34 @@ def test_mailbot_run_tells_systemd_it_is_ready_and_stops_cleanly_on_sigterm(
             proc.kill()
             proc.wait()
     assert "mailbot stopped" in proc.stderr.read()
+
+
+class ExpiredAtOnce(ImapMailbox):
+    """A server that ends every session for an expired token before the first round."""
+
+    connects: ClassVar[list[float]] = []
+    third = threading.Event()
+
+    def connect(self) -> None:
+        ExpiredAtOnce.connects.append(time.monotonic())
+        if len(ExpiredAtOnce.connects) >= 3:
+            ExpiredAtOnce.third.set()
+        raise ImapSessionExpired("IMAP connect failed: Session invalidated - AccessTokenExpired")
+
+
+def test_a_session_that_expires_again_before_a_round_waits_instead_of_looping(
+    daemon_env: Deployment,
+) -> None:
+    ExpiredAtOnce.connects, ExpiredAtOnce.third = [], threading.Event()
+    app, daemon, thread = start(
+        daemon_env, ExpiredAtOnce, imap_backoff=Backoff(initial=0.5, maximum=0.5)
+    )
+    try:
+        assert ExpiredAtOnce.third.wait(10)
+    finally:
+        daemon.stop.set()
+        thread.join(timeout=10)
+        app.close()
+    first, second, third = ExpiredAtOnce.connects[:3]
+    assert second - first < 0.4  # the first expiry is routine: reconnect at once
+    assert third - second >= 0.5  # again before any round: the backoff, not a hot loop
