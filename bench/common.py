@@ -35,9 +35,9 @@ if str(REPO / "tests") not in sys.path:
 
 from imapclient import IMAPClient  # noqa: E402
 
-from mailbot.config import load_config  # noqa: E402
-from mailbot.devmail import EmbeddedImapServer, free_port  # noqa: E402
-from mailbot.settings import Settings  # noqa: E402
+from mailbot.config.load import load_config  # noqa: E402
+from mailbot.config.settings import Settings  # noqa: E402
+from mailbot.demo.devmail import EmbeddedImapServer, free_port  # noqa: E402
 
 from dovecot import DovecotServer, find_dovecot  # noqa: E402  (tests/dovecot.py)
 
@@ -371,7 +371,7 @@ def sends_per_mail(settings: Settings, track: str) -> int:
     complainant plus one staff notification per recipient of role "case-staff" (read from
     mailbot's own recipient rules, so the count follows the config)."""
     from mailbot.model import Party
-    from mailbot.outgoing import recipients
+    from mailbot.outbound.build import recipients
     from mailbot.procedure import new_case
 
     case = new_case("KL-2026-0001", track, Party("x", "x@example.org"), "nl", datetime.now(UTC))
@@ -744,7 +744,7 @@ def make_cases(n: int, seed: int = 7, now: datetime | None = None) -> Iterator[t
     import hashlib
 
     from mailbot.model import Case, Deadline, Event, MessageRecord, Party
-    from mailbot.store import SeenRecord
+    from mailbot.store.store import SeenRecord
 
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
@@ -825,7 +825,7 @@ def make_cases(n: int, seed: int = 7, now: datetime | None = None) -> Iterator[t
 
 def prefill_store(data_dir: Path, n: int, chunk: int = 5000, seed: int = 7) -> dict[str, float]:
     """Store `n` cases in `data_dir` through Store.open / apply / commit; timings in s."""
-    from mailbot.store import Changes, Store
+    from mailbot.store.store import Changes, Store
 
     t0 = time.monotonic()
     build = apply = 0.0
@@ -866,7 +866,7 @@ def time_next_wakeup(config: Path, repeat: int = 5) -> dict[str, float] | None:
     """Open the store as the daemon does (in this process) and time the daemon's computation
     of its next wake-up over all open deadlines (`Service.next_deadline`); None when this
     mailbot has no deadlines yet. Seconds: store load, and the best and median call."""
-    from mailbot.app import build_app
+    from mailbot.daemon.app import build_app
 
     settings = settings_of(config)
     t = time.monotonic()

@@ -17,8 +17,8 @@ from email.utils import format_datetime, make_msgid
 import pytest
 from imapclient import IMAPClient
 
-from mailbot.devmail import EmbeddedImapServer, SmtpSink
-from mailbot.settings import ImapSettings
+from mailbot.config.settings import ImapSettings
+from mailbot.demo.devmail import EmbeddedImapServer, SmtpSink
 
 from dovecot import DovecotServer, find_dovecot  # tests/ is on sys.path (not a package)
 
@@ -205,4 +205,4 @@ class _UnpinnedClock:
 
 @pytest.fixture(autouse=True)
 def _clock_must_be_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("mailbot.cli.SYSTEM_CLOCK", _UnpinnedClock())
+    monkeypatch.setattr("mailbot.cli.main.SYSTEM_CLOCK", _UnpinnedClock())

@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from mailbot.devmail import free_port
+from mailbot.demo.devmail import free_port
 
 MAIL_UID = 5000  # Dovecot refuses uid 0 for mail; no passwd entry is needed for this one
 _POLL = threading.Event()  # never set; waited on between readiness checks

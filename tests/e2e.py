@@ -10,10 +10,10 @@ from email.utils import make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
-from mailbot.cli import main
+from mailbot.cli.main import main
+from mailbot.config.settings import Settings
 from mailbot.model import Case
-from mailbot.settings import Settings
-from mailbot.store import SeenRecord, Store
+from mailbot.store.store import SeenRecord, Store
 
 from support import make_settings, write_config
 

@@ -15,7 +15,7 @@ import time
 
 import jwt
 
-from mailbot.devmail import LOOPBACK, free_port
+from mailbot.demo.devmail import LOOPBACK, free_port
 
 BYE = b"* BYE Session invalidated - AccessTokenExpired\r\n"
 _SLICE = 0.05  # seconds between looks at the clock and the stop flag

@@ -15,7 +15,7 @@ import jwt
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult
 
-from mailbot.devmail import SmtpSink, _Handler
+from mailbot.demo.devmail import SmtpSink, _Handler
 
 ALL = ("OAUTHBEARER", "XOAUTH2")
 _ERROR = json.dumps({"status": "invalid_token", "schemes": "bearer", "scope": "mail"})

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailbot.inbound.parse import parse_message
 from mailbot.model import InboundMail
-from mailbot.parse import parse_message
 
 REPLIES = Path(__file__).parent / "data" / "replies"
 _SPACE = re.compile(r"\s+")

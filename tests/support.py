@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mailbot.config import load_config
-from mailbot.settings import Settings
+from mailbot.config.load import load_config
+from mailbot.config.settings import Settings
 
 COMPLAINTS = "klachten@example.nl"
 COMMITTEE = "klachtencommissie@example.nl"

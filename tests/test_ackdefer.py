@@ -20,7 +20,7 @@ from conftest import TestImap
 from test_crash import allow_replies_per_hour, complainant, deliver, mail
 
 from mailbot.model import OutboundMail
-from mailbot.store import Changes, Store
+from mailbot.store.store import Changes, Store
 
 from e2e import Deployment, staff_mail
 from support import ANNA

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from conftest import TestImap
 
-from mailbot.app import build_app
-from mailbot.burst import WINDOW
 from mailbot.clock import OffsetClock
-from mailbot.config import load_config
-from mailbot.imap import ImapMailbox
-from mailbot.runner import Daemon
-from mailbot.store import Store
+from mailbot.config.load import load_config
+from mailbot.daemon.app import build_app
+from mailbot.daemon.burst import WINDOW
+from mailbot.daemon.runner import Daemon
+from mailbot.inbound.imap import ImapMailbox
+from mailbot.store.store import Store
 
 from e2e import Deployment, staff_mail
 from support import ANNA, COMPLAINTS, PIETER

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.authresults import authenticated, dmarc_failed, doubtful, parse, vouches
-from mailbot.parse import parse_message
-from mailbot.settings import SecuritySettings
+from mailbot.config.settings import SecuritySettings
+from mailbot.inbound.parse import parse_message
+from mailbot.mail.authresults import authenticated, dmarc_failed, doubtful, parse, vouches
 
 PASS_ORG = "dmarc=pass header.from=example.org"
 NO_SERVER = SecuritySettings()

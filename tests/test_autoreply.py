@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.autoreply import (
+from mailbot.inbound.parse import parse_message
+from mailbot.mail.autoreply import (
     DeliveryReport,
     classify_automatic,
     delivery_reports,
@@ -16,7 +17,6 @@ from mailbot.autoreply import (
     own_mail_reason,
 )
 from mailbot.model import Attachment, InboundMail
-from mailbot.parse import parse_message
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"

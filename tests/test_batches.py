@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from conftest import TestImap
 
-from mailbot.app import build_app
-from mailbot.batches import MIN_BATCH_BYTES, batch_bytes, plan_batches
 from mailbot.clock import FixedClock
-from mailbot.runner import Daemon
-from mailbot.sdnotify import Notifier
-from mailbot.service import MAX_TEXT_CHARS
+from mailbot.daemon.app import build_app
+from mailbot.daemon.runner import Daemon
+from mailbot.daemon.sdnotify import Notifier
+from mailbot.daemon.service import MAX_TEXT_CHARS
+from mailbot.inbound.batches import MIN_BATCH_BYTES, batch_bytes, plan_batches
 
 from e2e import AT, Deployment
 from support import ANNA

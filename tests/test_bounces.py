@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.autoreply import _ADDRESS, failed_recipients
-from mailbot.parse import parse_message
+from mailbot.inbound.parse import parse_message
+from mailbot.mail.autoreply import _ADDRESS, failed_recipients
 
 from e2e import Deployment
 from support import ANNA, PIETER

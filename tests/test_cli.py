@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.cli import _clock, build_parser, main
+from mailbot.cli.main import _clock, build_parser, main
 from mailbot.clock import FixedClock, OffsetClock
-from mailbot.devmail import free_port
+from mailbot.demo.devmail import free_port
 
 from e2e import AT, Deployment
 from support import CLIENT, write_config

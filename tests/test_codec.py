@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
-from mailbot.codec import from_dict, to_dict
 from mailbot.model import AttachmentRecord, Case, Deadline, Event, MessageRecord, Party
+from mailbot.store.codec import from_dict, to_dict
 
 AMSTERDAM_SUMMER = timezone(timedelta(hours=2))
 

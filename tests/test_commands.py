@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 import pytest
 
-from mailbot.commands import SPECS, Token, may_give, parse_command, sender_tokens, tokens
 from mailbot.errors import ProcedureError
+from mailbot.procedure.commands import SPECS, Token, may_give, parse_command, sender_tokens, tokens
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from email.policy import compat32, default
 
-from mailbot.compose import _POLICY, compose
+from mailbot.mail.compose import _POLICY, compose
 from mailbot.model import OutAttachment, OutboundMail
 
 NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)

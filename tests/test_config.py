@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
-from mailbot.config import (
+from mailbot.config.load import (
     InvalidConfigError,
     find_config,
     load_config,
     parse_term,
 )
+from mailbot.config.settings import DEADLINE_NAMES, DEFAULT_TERMS, Settings, Term
 from mailbot.errors import ConfigError
-from mailbot.settings import DEADLINE_NAMES, DEFAULT_TERMS, Settings, Term
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "config.example.toml"
@@ -179,7 +179,7 @@ def test_example_config_loads_with_its_password_files_in_place(tmp_path):
 
 
 def test_example_config_documents_every_key():
-    from mailbot.config import SECTION_KEYS
+    from mailbot.config.load import SECTION_KEYS
 
     text = EXAMPLE.read_text(encoding="utf-8")
     for section, keys in SECTION_KEYS.items():
@@ -945,7 +945,7 @@ def test_find_config_refuses_a_directory(places):
 
 
 def test_find_config_default_system_path(tmp_path):
-    from mailbot.config import SYSTEM_CONFIG
+    from mailbot.config.load import SYSTEM_CONFIG
 
     assert Path("/etc/mailbot/mailbot.toml") == SYSTEM_CONFIG
 

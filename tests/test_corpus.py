@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.autoreply import classify_automatic, no_reply_reason
 from mailbot.errors import MailParseError
+from mailbot.inbound.parse import parse_message
+from mailbot.mail.autoreply import classify_automatic, no_reply_reason
 from mailbot.model import InboundMail
-from mailbot.parse import parse_message
-from mailbot.store import Store
+from mailbot.store.store import Store
 
 from e2e import Deployment
 from support import ANNA, BRAM, COMMITTEE, COMPLAINTS, OPERATOR, PIETER

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.config import load_config
-from mailbot.store import Store
+from mailbot.config.load import load_config
+from mailbot.store.store import Store
 
 from e2e import Deployment
 

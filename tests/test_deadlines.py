@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.deadlines import due_notices, next_moment
 from mailbot.model import Case, Deadline, Party
-from mailbot.workdays import Calendar
+from mailbot.procedure.deadlines import due_notices, next_moment
+from mailbot.procedure.workdays import Calendar
 
 AMS = ZoneInfo("Europe/Amsterdam")
 CAL = Calendar()

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 
-import mailbot.demo
-from mailbot.demo import run
+import mailbot.demo.main
+from mailbot.demo.main import run
 from mailbot.demo.narrator import _subject, first_line
 
 CLIENTS = (
@@ -147,7 +147,7 @@ def test_a_failing_story_still_cleans_everything_up(monkeypatch, capsys) -> None
         demo.write(mailbot.demo.script.SOPHIE, "Eerste mail", "Dan gaat het mis.")
         raise RuntimeError("the script broke")
 
-    monkeypatch.setattr(mailbot.demo, "play", broken)
+    monkeypatch.setattr(mailbot.demo.main, "play", broken)
     out = io.StringIO()
     assert run(out=out) == 1
     assert "the script broke" in capsys.readouterr().err

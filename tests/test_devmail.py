@@ -11,9 +11,9 @@ import pytest
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
-from mailbot.devmail import EmbeddedImapServer, ReceivedMail, SmtpSink, free_port
-from mailbot.imap import ImapMailbox
-from mailbot.settings import ImapSettings
+from mailbot.config.settings import ImapSettings
+from mailbot.demo.devmail import EmbeddedImapServer, ReceivedMail, SmtpSink, free_port
+from mailbot.inbound.imap import ImapMailbox
 
 
 def _send(sink: SmtpSink, raw: bytes, to: tuple[str, ...] = ("klachten@example.nl",)) -> None:

@@ -6,8 +6,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from mailbot.digest import people, rows
 from mailbot.model import Case, Deadline, Party
+from mailbot.procedure.digest import people, rows
 
 from support import ANNA, BRAM, PIETER, make_settings
 

@@ -26,15 +26,15 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from mailbot.app import build_app
 from mailbot.backoff import Backoff
 from mailbot.clock import OffsetClock
-from mailbot.config import load_config
-from mailbot.devmail import SmtpSink, _Handler
-from mailbot.imap import ImapMailbox
+from mailbot.config.load import load_config
+from mailbot.daemon.app import build_app
+from mailbot.daemon.runner import Daemon
+from mailbot.demo.devmail import SmtpSink, _Handler
+from mailbot.inbound.imap import ImapMailbox
 from mailbot.model import OutboundMail
-from mailbot.runner import Daemon
-from mailbot.store import STORE_FILE, Store
+from mailbot.store.store import STORE_FILE, Store
 
 from e2e import Deployment
 from support import ANNA, PIETER

@@ -13,8 +13,8 @@ from conftest import TestImap
 from test_tracks import COACH, FORM, Office
 from test_tracks import body as text
 
-from mailbot.commands import tokens
-from mailbot.tags import find_case_tags
+from mailbot.mail.tags import find_case_tags
+from mailbot.procedure.commands import tokens
 
 from e2e import Deployment
 from support import ANNA, BRAM, CLIENT, COMMITTEE, COMPLAINTS, PIETER

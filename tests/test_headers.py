@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.headers import (
+from mailbot.inbound.parse import parse_message
+from mailbot.mail.headers import (
     clean_header_value,
     decode_bytes,
     decode_encoded_words,
@@ -21,7 +22,6 @@ from mailbot.headers import (
     strip_comments,
     unfold,
 )
-from mailbot.parse import parse_message
 
 DATA = Path(__file__).parent / "data"
 

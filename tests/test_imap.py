@@ -9,10 +9,10 @@ import time
 import pytest
 from imapclient import DELETED, SEEN
 
-from mailbot.devmail import free_port
+from mailbot.demo.devmail import free_port
 from mailbot.errors import ImapAuthError, ImapError
-from mailbot.imap import ImapMailbox
-from mailbot.retention import KeptCopy
+from mailbot.inbound.imap import ImapMailbox
+from mailbot.procedure.retention import KeptCopy
 
 
 def _normalised(raw: bytes) -> bytes:

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.autoreply import original_message_ids
-from mailbot.commands import Token, parse_command
 from mailbot.inbound.dedupe import dedupe_key
 from mailbot.inbound.item import (
     AddToCase,
@@ -21,10 +19,12 @@ from mailbot.inbound.item import (
     Refuse,
     RunCommands,
 )
+from mailbot.inbound.parse import parse_message
 from mailbot.inbound.pipeline import STEPS, run_pipeline
+from mailbot.mail.autoreply import original_message_ids
 from mailbot.model import Case, MessageRecord, Party
-from mailbot.parse import parse_message
-from mailbot.store import SeenRecord
+from mailbot.procedure.commands import Token, parse_command
+from mailbot.store.store import SeenRecord
 
 from support import ANNA, BRAM, CLIENT, COMMITTEE, PIETER, make_settings
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mailbot.lanes import MAILS_PER_LANE, split_lanes
 from mailbot.model import OutboundMail
+from mailbot.outbound.lanes import MAILS_PER_LANE, split_lanes
 
 NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 

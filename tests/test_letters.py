@@ -14,10 +14,14 @@ import pypdf
 import pytest
 from fontTools.ttLib import TTFont
 
-from mailbot.codec import from_dict, to_dict
-from mailbot.config import InvalidConfigError, load_config
+from mailbot.cli.samples import sample_case
+from mailbot.cli.views import case_json, timeline
+from mailbot.config.load import InvalidConfigError, load_config
+from mailbot.config.settings import Settings
 from mailbot.errors import LetterError, MailbotError
-from mailbot.letters import (
+from mailbot.model import Case, Party
+from mailbot.outbound.build import base_context, case_context
+from mailbot.outbound.letters.letter import (
     WINDOW_HEIGHT,
     WINDOW_INSET,
     WINDOW_LEFT,
@@ -26,12 +30,8 @@ from mailbot.letters import (
     Letter,
     render_letter,
 )
-from mailbot.model import Case, Party
-from mailbot.outgoing import base_context, case_context
-from mailbot.render import Renderer
-from mailbot.samples import sample_case
-from mailbot.settings import Settings
-from mailbot.views import case_json, timeline
+from mailbot.outbound.render import Renderer
+from mailbot.store.codec import from_dict, to_dict
 
 from support import COMPLAINTS, config_text
 
@@ -42,7 +42,14 @@ LETTERHEAD = """
 address = ["Postbus 1234", "3000 AB Voorbeeldstad"]
 phone = "010 123 45 67"
 """
-FONT = Path(__file__).resolve().parents[1] / "mailbot" / "letters" / "fonts" / "DejaVuSans.ttf"
+FONT = (
+    Path(__file__).resolve().parents[1]
+    / "mailbot"
+    / "outbound"
+    / "letters"
+    / "fonts"
+    / "DejaVuSans.ttf"
+)
 PT = 25.4 / 72  # mm per PDF point
 A4_HEIGHT = 297.0
 

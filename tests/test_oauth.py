@@ -24,11 +24,11 @@ from tokenserver import (
     write_service_account,
 )
 
-from mailbot.config import load_config
+from mailbot.config.load import load_config
+from mailbot.config.settings import Settings
 from mailbot.errors import AuthError
 from mailbot.oauth import TokenProvider, build_token_provider
 from mailbot.oauth.command import command_argv
-from mailbot.settings import Settings
 
 from support import config_text, make_settings
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from tokenserver import DEVICE_CODE, TokenServer, microsoft365, with_oauth2
 
-from mailbot.cli import main
-from mailbot.config import load_config
+from mailbot.cli.main import main
+from mailbot.config.load import load_config
 from mailbot.oauth import build_token_provider
 
 from support import config_text

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from tokenserver import CLIENT_ID, TokenServer, microsoft365, with_oauth2
 
-from mailbot.check import check_token, run_checks
-from mailbot.cli import main
-from mailbot.config import load_config
+from mailbot.cli.check import check_token, run_checks
+from mailbot.cli.main import main
+from mailbot.config.load import load_config
 
 from support import config_text
 

@@ -24,8 +24,8 @@ from tokenserver import (
     write_service_account,
 )
 
-from mailbot.cli import main
-from mailbot.config import load_config
+from mailbot.cli.main import main
+from mailbot.config.load import load_config
 from mailbot.oauth import TokenProvider, build_token_provider
 
 from dovecot import DovecotServer, find_dovecot

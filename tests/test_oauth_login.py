@@ -15,14 +15,14 @@ from oauthsmtp import OAuthSmtpSink
 from tokenserver import TokenServer
 
 from mailbot.clock import FixedClock
+from mailbot.config.settings import SmtpSettings
 from mailbot.errors import ImapAuthError, ImapSessionExpired, SmtpAuthError
-from mailbot.imap import ImapMailbox
+from mailbot.inbound.imap import ImapMailbox
+from mailbot.mail.sasl import bearer_mechanism, initial_response
 from mailbot.oauth import TokenProvider
 from mailbot.oauth.grants import ClientSecretGrant, Endpoint
 from mailbot.oauth.transport import post_form
-from mailbot.sasl import bearer_mechanism, initial_response
-from mailbot.settings import SmtpSettings
-from mailbot.smtp import SmtpSender
+from mailbot.outbound.smtp import SmtpSender
 
 pytestmark = pytest.mark.dovecot
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)  # mailbot's pinned clock; the servers use theirs

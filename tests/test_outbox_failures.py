@@ -19,18 +19,18 @@ from aiosmtpd.controller import Controller
 from conftest import TestImap
 from test_faults import complainant, complaint, deliver, wait_for_ack
 
-from mailbot import sending
-from mailbot.app import App, build_app
 from mailbot.backoff import Backoff
+from mailbot.cli.samples import sample_case
 from mailbot.clock import OffsetClock
-from mailbot.devmail import ReceivedMail, SmtpSink, _Handler
+from mailbot.daemon.app import App, build_app
+from mailbot.daemon.runner import Daemon
+from mailbot.demo.devmail import ReceivedMail, SmtpSink, _Handler
 from mailbot.errors import AddressNotSupported
-from mailbot.imap import ImapMailbox
+from mailbot.inbound.imap import ImapMailbox
 from mailbot.model import Case, OutboundMail
-from mailbot.runner import Daemon
-from mailbot.samples import sample_case
-from mailbot.smtp import SmtpSender
-from mailbot.store import Changes, Store
+from mailbot.outbound import sending
+from mailbot.outbound.smtp import SmtpSender
+from mailbot.store.store import Changes, Store
 
 from e2e import Deployment, staff_mail
 from support import ANNA, BRAM, OPERATOR, PIETER, make_settings

@@ -26,13 +26,13 @@ from aiosmtpd.controller import Controller
 from conftest import TestImap
 from test_faults import complainant, complaint
 
-from mailbot.app import build_app
-from mailbot.config import load_config
-from mailbot.devmail import free_port
+from mailbot.config.load import load_config
+from mailbot.daemon.app import build_app
+from mailbot.daemon.runner import Daemon
+from mailbot.demo.devmail import free_port
 from mailbot.model import OutboundMail
-from mailbot.pacing import QUOTA_BACKOFF, Pacer, next_turn, quota_answer
-from mailbot.runner import Daemon
-from mailbot.store import Changes
+from mailbot.outbound.pacing import QUOTA_BACKOFF, Pacer, next_turn, quota_answer
+from mailbot.store.store import Changes
 
 from e2e import Deployment
 from support import ANNA, PIETER, make_settings

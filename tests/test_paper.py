@@ -16,11 +16,12 @@ import pytest
 from pypdf import PdfReader
 from test_tracks import FORM, Office, body
 
-from mailbot.app import renderer_for
-from mailbot.commands import Token, parse_command
+from mailbot.cli.samples import SAMPLE_ADDRESS, sample_case, sample_effect
+from mailbot.daemon.app import renderer_for
 from mailbot.errors import ProcedureError
 from mailbot.model import Case, Event, MessageRecord, Party
-from mailbot.outgoing import make_letter
+from mailbot.outbound.build import make_letter
+from mailbot.outbound.reissue import LETTERS
 from mailbot.procedure import (
     Actor,
     CommandGiven,
@@ -29,12 +30,11 @@ from mailbot.procedure import (
     new_case,
     transition,
 )
-from mailbot.procedure.ops import set_deadline
+from mailbot.procedure.commands import Token, parse_command
 from mailbot.procedure.parts import address_lines
-from mailbot.register import registration
-from mailbot.reissue import LETTERS
-from mailbot.samples import SAMPLE_ADDRESS, sample_case, sample_effect
-from mailbot.workdays import Calendar
+from mailbot.procedure.register import registration
+from mailbot.procedure.shared import set_deadline
+from mailbot.procedure.workdays import Calendar
 
 from e2e import Deployment
 from support import BRAM, CLIENT, COMMITTEE, PIETER, make_settings

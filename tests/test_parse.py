@@ -11,8 +11,8 @@ import mailparser
 import pytest
 
 from mailbot.errors import MailParseError
+from mailbot.inbound.parse import html_to_text, parse_message
 from mailbot.model import InboundMail
-from mailbot.parse import html_to_text, parse_message
 
 DATA = Path(__file__).parent / "data"
 SAMPLES = sorted(DATA.glob("*.eml"))

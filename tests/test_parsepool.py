@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from mailbot.errors import MailParseError
-from mailbot.parse import parse_message
-from mailbot.parsepool import ParsePool, parse_batch
+from mailbot.inbound.parse import parse_message
+from mailbot.inbound.parsepool import ParsePool, parse_batch
 
 CORPUS = sorted((Path(__file__).parent / "data" / "corpus").glob("*.eml"))
 
@@ -57,7 +57,7 @@ def test_a_closed_pool_parses_here_instead() -> None:
 HOLDER = """
 import sys
 from pathlib import Path
-from mailbot.parsepool import ParsePool
+from mailbot.inbound.parsepool import ParsePool
 pool = ParsePool()
 raws = [Path(sys.argv[1]).read_bytes()]
 pool.result(pool.submit(raws), raws)
@@ -116,7 +116,7 @@ def test_without_a_worker_mail_is_parsed_here(monkeypatch: pytest.MonkeyPatch) -
     def no_semaphores(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied", "/dev/shm")
 
-    monkeypatch.setattr("mailbot.parsepool.ProcessPoolExecutor", no_semaphores)
+    monkeypatch.setattr("mailbot.inbound.parsepool.ProcessPoolExecutor", no_semaphores)
     assert ParsePool.start() is None
 
 

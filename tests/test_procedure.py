@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from mailbot.commands import Token, parse_command
 from mailbot.errors import ProcedureError
 from mailbot.model import AttachmentRecord, Case, MessageRecord, Party
 from mailbot.procedure import (
@@ -20,7 +19,8 @@ from mailbot.procedure import (
     new_case,
     transition,
 )
-from mailbot.workdays import Calendar
+from mailbot.procedure.commands import Token, parse_command
+from mailbot.procedure.workdays import Calendar
 
 from support import ANNA, BRAM, CLIENT, PIETER, make_settings
 

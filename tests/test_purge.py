@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import TestImap
 
-from mailbot.app import build_app
+from mailbot.config.settings import OAuth2Settings
+from mailbot.daemon.app import build_app
 from mailbot.errors import ImapError
-from mailbot.imap import ImapMailbox
-from mailbot.settings import OAuth2Settings
+from mailbot.inbound.imap import ImapMailbox
 
 from e2e import Deployment, staff_mail
 from support import ANNA, OPERATOR

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.rawparse import FEED_SLICE, decoded_payload, message_from_bytes
+from mailbot.inbound.rawparse import FEED_SLICE, decoded_payload, message_from_bytes
 
 DATA = Path(__file__).parent / "data"
 CORPUS = sorted((DATA / "corpus").glob("*.eml"))

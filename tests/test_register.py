@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mailbot.errors import ProcedureError
-from mailbot.register import registration
+from mailbot.procedure.register import registration
 
 
 def test_a_phone_complaint_with_every_line() -> None:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from mailbot.cli.samples import TEMPLATES, sample_case, sample_effect
 from mailbot.errors import TemplateError
 from mailbot.model import SendMail
-from mailbot.outgoing import build_mails
-from mailbot.render import Rendered, Renderer
-from mailbot.samples import TEMPLATES, sample_case, sample_effect
+from mailbot.outbound.build import build_mails
+from mailbot.outbound.render import Rendered, Renderer
 
 from support import ANNA, PIETER, make_settings
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import replycorpus
 
-from mailbot.parse import html_to_text
-from mailbot.replytext import new_text, quoted_passage
+from mailbot.inbound.parse import html_to_text
+from mailbot.mail.replytext import new_text, quoted_passage
 
 CASES = [
     ("plain", "Dank u, ik ga akkoord.\n", "Dank u, ik ga akkoord."),

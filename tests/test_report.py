@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.commands import Token, parse_command
 from mailbot.model import Case, Deadline, MessageRecord, Party
 from mailbot.procedure import (
     Actor,
@@ -25,6 +24,9 @@ from mailbot.procedure import (
     new_case,
     transition,
 )
+from mailbot.procedure.commands import Token, parse_command
+from mailbot.procedure.retention import stats_row
+from mailbot.procedure.workdays import Calendar
 from mailbot.report import (
     Handling,
     Ratio,
@@ -37,9 +39,7 @@ from mailbot.report import (
 )
 from mailbot.report.render_csv import COLUMNS
 from mailbot.report.rows import verdict
-from mailbot.retention import stats_row
-from mailbot.store import Changes, Store
-from mailbot.workdays import Calendar
+from mailbot.store.store import Changes, Store
 
 from support import ANNA, BRAM, CLIENT, PIETER, make_settings
 

@@ -13,12 +13,11 @@ import pytest
 from conftest import TestImap
 from test_tracks import FORM, Office, body
 
-from mailbot.audience import recipients, sees_content
-from mailbot.commands import Token, parse_command
-from mailbot.config import load_config
+from mailbot.config.load import load_config
 from mailbot.errors import ProcedureError
 from mailbot.model import Case, MessageRecord, Party, SendMail
-from mailbot.outgoing import build_mails
+from mailbot.outbound.build import build_mails
+from mailbot.outbound.render import Renderer
 from mailbot.procedure import (
     Actor,
     CommandGiven,
@@ -27,9 +26,10 @@ from mailbot.procedure import (
     new_case,
     transition,
 )
-from mailbot.reasons import explain
-from mailbot.render import Renderer
-from mailbot.workdays import Calendar
+from mailbot.procedure.audience import recipients, sees_content
+from mailbot.procedure.commands import Token, parse_command
+from mailbot.procedure.reasons import explain
+from mailbot.procedure.workdays import Calendar
 
 from e2e import Deployment
 from support import ANNA, BRAM, CLIENT, COMMITTEE, PIETER, write_config

@@ -18,13 +18,13 @@ from typing import ClassVar
 
 import pytest
 
-from mailbot.app import build_app
 from mailbot.backoff import Backoff
 from mailbot.clock import OffsetClock
-from mailbot.devmail import free_port
+from mailbot.daemon.app import build_app
+from mailbot.daemon.runner import Daemon
+from mailbot.demo.devmail import free_port
 from mailbot.errors import ImapSessionExpired
-from mailbot.imap import ImapMailbox
-from mailbot.runner import Daemon
+from mailbot.inbound.imap import ImapMailbox
 
 from e2e import AT, Deployment
 from support import CLIENT

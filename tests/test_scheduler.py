@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from mailbot.clock import SYSTEM_CLOCK, FixedClock
-from mailbot.scheduler import Waker
+from mailbot.daemon.scheduler import Waker
 
 
 def test_fires_for_a_moment_in_the_past_at_once() -> None:

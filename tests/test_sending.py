@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.app import App, build_app
-from mailbot.devmail import ReceivedMail, SmtpSink
+from mailbot.cli.samples import sample_case
+from mailbot.daemon.app import App, build_app
+from mailbot.demo.devmail import ReceivedMail, SmtpSink
 from mailbot.errors import StoreError
 from mailbot.model import Case, OutAttachment, OutboundMail
-from mailbot.samples import sample_case
-from mailbot.store import Changes
+from mailbot.store.store import Changes
 
 from support import OPERATOR, make_settings
 

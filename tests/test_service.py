@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.app import build_app
+from mailbot.daemon.app import build_app
 from mailbot.errors import ImapError
 
 from e2e import AT, Deployment
@@ -114,9 +114,9 @@ CRASH_AFTER_COMMIT = textwrap.dedent(
     """
     import os, signal, sys
     from datetime import datetime
-    from mailbot.app import build_app
+    from mailbot.daemon.app import build_app
     from mailbot.clock import FixedClock
-    from mailbot.config import load_config
+    from mailbot.config.load import load_config
     from pathlib import Path
 
     settings = load_config(Path(sys.argv[1]), {})

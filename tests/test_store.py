@@ -19,7 +19,7 @@ from tinydb import TinyDB
 
 from mailbot.errors import StoreCorruptError, StoreError, StoreLockedError
 from mailbot.model import Case, MessageRecord, OutboundMail, Party
-from mailbot.store import STORE_FILE, Changes, SeenRecord, Store
+from mailbot.store.store import STORE_FILE, Changes, SeenRecord, Store
 
 NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 
@@ -144,7 +144,7 @@ def test_marks_made_while_a_commit_fails_are_replayed_after_a_restart(
             store.mark_sent("b@x", NOW)  # the sender thread, while the hot file is written
             raise OSError(errno.ENOSPC, "No space left on device")
 
-        monkeypatch.setattr("mailbot.store.atomic_write", disk_full)
+        monkeypatch.setattr("mailbot.store.store.atomic_write", disk_full)
         with pytest.raises(StoreError, match="No space left on device"):
             store.commit()
         monkeypatch.undo()
@@ -218,7 +218,7 @@ WRITER = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {tests!r})
     from test_store import make_case
-    from mailbot.store import Changes, Store
+    from mailbot.store.store import Changes, Store
     store = Store.open(Path({data!r}))
     n = len(store.cases())
     print("ready", flush=True)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.coldstore import ColdStore
 from mailbot.errors import StoreError
-from mailbot.fsutil import append_lines, atomic_write, find_symlink
 from mailbot.model import Party
 from mailbot.procedure import new_case
-from mailbot.store import Store
+from mailbot.store.coldstore import ColdStore
+from mailbot.store.fsutil import append_lines, atomic_write, find_symlink
+from mailbot.store.store import Store
 
 from e2e import Deployment
 

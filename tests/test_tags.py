@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mailbot.commands import tokens
-from mailbot.tags import ensure_tag, find_case_tag, find_case_tags, neutralise
+from mailbot.mail.tags import ensure_tag, find_case_tag, find_case_tags, neutralise
+from mailbot.procedure.commands import tokens
 
 
 @pytest.mark.parametrize(

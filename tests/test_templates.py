@@ -1,7 +1,7 @@
 """Every template, rendered directly with the context docs/templates.md promises, in nl and en.
 
 The context is built here from a complete example of "the context every template gets" plus the
-template's example extra context from `mailbot.samples.TEMPLATES`; it does not go through
+template's example extra context from `mailbot.cli.samples.TEMPLATES`; it does not go through
 `mailbot.outgoing`, so these tests pin the templates against the documented contract.
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from mailbot.render import Rendered, Renderer, package_templates_dir
-from mailbot.samples import TEMPLATES
+from mailbot.cli.samples import TEMPLATES
+from mailbot.outbound.render import Rendered, Renderer, package_templates_dir
 
 LANGS = ("nl", "en")
 CASE_ID = "KL-2026-0042"

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.app import build_app
 from mailbot.clock import FixedClock, OffsetClock
-from mailbot.runner import Daemon
-from mailbot.store import Store
+from mailbot.daemon.app import build_app
+from mailbot.daemon.runner import Daemon
+from mailbot.store.store import Store
 
 from e2e import Deployment, staff_mail
 from support import ANNA, BRAM, CLIENT, COMMITTEE, PIETER

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.settings import (
+from mailbot.config.settings import (
     Addresses,
     BusinessHours,
     ImapSettings,
@@ -18,7 +18,7 @@ from mailbot.settings import (
     StorageSettings,
     Term,
 )
-from mailbot.workdays import Calendar, _holiday_language
+from mailbot.procedure.workdays import Calendar, _holiday_language
 
 AMS = ZoneInfo("Europe/Amsterdam")
 CLOSED = date(2026, 12, 24)

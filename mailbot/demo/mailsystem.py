@@ -13,9 +13,9 @@ from email.policy import default
 from email.utils import format_datetime, formataddr, make_msgid
 from types import TracebackType
 
-from mailbot.devmail import EmbeddedImapServer, ReceivedMail, SmtpSink
-from mailbot.imap import ImapMailbox
-from mailbot.settings import ImapSettings
+from mailbot.config.settings import ImapSettings
+from mailbot.demo.devmail import EmbeddedImapServer, ReceivedMail, SmtpSink
+from mailbot.inbound.imap import ImapMailbox
 
 PASSWORD = "demo"
 TIMEOUT = 10.0

@@ -15,7 +15,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from mailbot.clock import Clock
-from mailbot.devmail import ReceivedMail
+from mailbot.demo.devmail import ReceivedMail
 
 WIDTH = 100
 RULE = 78

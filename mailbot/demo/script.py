@@ -6,8 +6,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from mailbot.app import App
 from mailbot.clock import FixedClock
+from mailbot.daemon.app import App
 from mailbot.demo.mailsystem import Account, MailSystem, Person
 from mailbot.demo.narrator import Narrator
 from mailbot.demo.office import (
@@ -22,10 +22,10 @@ from mailbot.demo.office import (
     RUUD,
     SOPHIE,
 )
-from mailbot.imap import ImapMailbox
+from mailbot.inbound.imap import ImapMailbox
+from mailbot.mail.tags import find_case_tag
 from mailbot.model import Case
-from mailbot.sending import Sender
-from mailbot.tags import find_case_tag
+from mailbot.outbound.sending import Sender
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 YEAR = 2026

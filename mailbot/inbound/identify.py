@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mailbot.autoreply import original_message_ids
 from mailbot.inbound.item import InboundItem, Outcome, PipelineContext
-from mailbot.tags import find_case_tags
+from mailbot.mail.autoreply import original_message_ids
+from mailbot.mail.tags import find_case_tags
 
 
 def identify_case(item: InboundItem, ctx: PipelineContext) -> Outcome | None:

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from mailbot.commands import Command
+from mailbot.config.settings import Settings
 from mailbot.errors import ProcedureError
 from mailbot.model import Case, InboundMail
-from mailbot.settings import Settings
-from mailbot.store import SeenRecord
+from mailbot.procedure.commands import Command
+from mailbot.store.store import SeenRecord
 
 
 class CaseReader(Protocol):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mailbot.autoreply import classify_automatic, no_reply_reason, own_mail_reason
 from mailbot.inbound.item import Discard, InboundItem, Outcome, PipelineContext
-from mailbot.outgoing import message_id_domain
+from mailbot.mail.autoreply import classify_automatic, no_reply_reason, own_mail_reason
+from mailbot.outbound.build import message_id_domain
 
 
 def loop_guard(item: InboundItem, ctx: PipelineContext) -> Outcome | None:

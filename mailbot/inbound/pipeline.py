@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from mailbot.inbound.classify import classify_sender
-from mailbot.inbound.commands import read_commands
 from mailbot.inbound.dedupe import dedupe
 from mailbot.inbound.identify import identify_case
 from mailbot.inbound.item import InboundItem, Outcome, PipelineContext, Step
 from mailbot.inbound.loop_guard import loop_guard
 from mailbot.inbound.rate_limit import rate_limit
+from mailbot.inbound.read_commands import read_commands
 from mailbot.inbound.route import route
 
 STEPS: tuple[Step, ...] = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mailbot.config.settings import Settings
 from mailbot.errors import AuthError
 from mailbot.oauth.assertions import load_client_certificate
 from mailbot.oauth.command import TokenCommand
@@ -17,7 +18,6 @@ from mailbot.oauth.grants import (
 from mailbot.oauth.provider import TokenProvider, TokenSource
 from mailbot.oauth.serviceaccount import ServiceAccount, parse_service_account
 from mailbot.oauth.transport import Transport, post_form
-from mailbot.settings import Settings
 
 
 def uses_oauth2(settings: Settings) -> bool:

@@ -15,11 +15,11 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
+from mailbot.config.settings import OAuth2Settings
 from mailbot.errors import AuthError
 from mailbot.oauth.answers import Token, endpoint_error, read_token, site
 from mailbot.oauth.refreshfile import write_refresh_token
 from mailbot.oauth.transport import Transport
-from mailbot.settings import OAuth2Settings
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 SIGN_IN_TIMEOUT = 300.0  # seconds the loopback listener waits for the browser

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mailbot.errors import AuthError
-from mailbot.fsutil import atomic_write
+from mailbot.store.fsutil import atomic_write
 
 
 def read_refresh_token(path: Path) -> str:

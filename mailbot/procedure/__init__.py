@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from mailbot.audience import is_respondent
 from mailbot.errors import ProcedureError
 from mailbot.model import Case, Event, Party, SendMail
-from mailbot.procedure import common, direct, formal, intake, mediation
+from mailbot.procedure import any_track, direct, formal, intake, mediation
+from mailbot.procedure.audience import is_respondent
 from mailbot.procedure.events import (
     Actor,
     CaseEvent,
@@ -22,15 +22,15 @@ from mailbot.procedure.events import (
     DeliveryFailed,
     StaffWrote,
 )
-from mailbot.procedure.ops import record
 from mailbot.procedure.paper import by_post
 from mailbot.procedure.policy import Policy
+from mailbot.procedure.shared import record
 
 TRACKS = ("direct", "mediation", "formal")
 FIRST_STAGE = {"direct": "received", "mediation": "requested", "formal": "received"}
 RESPONDENT_MAY = frozenset({"status"})  # limited by audience.sees_content
 COMMAND_HANDLERS = {
-    **common.HANDLERS,
+    **any_track.HANDLERS,
     **direct.HANDLERS,
     **mediation.HANDLERS,
     **formal.HANDLERS,

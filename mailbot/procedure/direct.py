@@ -6,8 +6,8 @@ from datetime import datetime
 
 from mailbot.model import Case
 from mailbot.procedure.events import CommandGiven
-from mailbot.procedure.ops import Result, archive, close, mail, meet, need_stage, need_text
 from mailbot.procedure.policy import Policy
+from mailbot.procedure.shared import Result, archive, close, mail, meet, need_stage, need_text
 
 STAGES = {"resolve": {"direct": ("received", "acknowledged")}}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mailbot.commands import Command
 from mailbot.model import MessageRecord
+from mailbot.procedure.commands import Command
 
 
 @dataclass(frozen=True)

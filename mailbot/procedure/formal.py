@@ -9,7 +9,9 @@ from mailbot.errors import ProcedureError
 from mailbot.model import Appointment, Case, MessageRecord
 from mailbot.procedure import paper
 from mailbot.procedure.events import CommandGiven
-from mailbot.procedure.ops import (
+from mailbot.procedure.parts import missing_parts
+from mailbot.procedure.policy import Policy
+from mailbot.procedure.shared import (
     Result,
     archive,
     cancel_open,
@@ -21,8 +23,6 @@ from mailbot.procedure.ops import (
     need_text,
     set_deadline,
 )
-from mailbot.procedure.parts import missing_parts
-from mailbot.procedure.policy import Policy
 
 BEFORE_RULING = ("acknowledged", "analysed", "hearing_planned")
 STAGES = {

@@ -6,9 +6,10 @@ import re
 from dataclasses import replace
 from datetime import datetime
 
-from mailbot.commands import tokens
+from mailbot.mail.replytext import new_text
 from mailbot.model import Case, Event, SendMail
 from mailbot.procedure import formal, mediation
+from mailbot.procedure.commands import tokens
 from mailbot.procedure.events import (
     CommandRefused,
     ComplainantWrote,
@@ -16,10 +17,9 @@ from mailbot.procedure.events import (
     DeliveryFailed,
     StaffWrote,
 )
-from mailbot.procedure.ops import Result, mail, record, set_deadline
 from mailbot.procedure.parts import address_lines, form_fields
 from mailbot.procedure.policy import Policy
-from mailbot.replytext import new_text
+from mailbot.procedure.shared import Result, mail, record, set_deadline
 
 _AGREE = re.compile(r"^\W*(akkoord|agree|agreed)\b", re.IGNORECASE)
 

@@ -9,7 +9,8 @@ from mailbot.errors import ProcedureError
 from mailbot.model import Appointment, Case, MessageRecord, SendMail
 from mailbot.procedure import formal
 from mailbot.procedure.events import CommandGiven
-from mailbot.procedure.ops import (
+from mailbot.procedure.policy import Policy
+from mailbot.procedure.shared import (
     Result,
     archive,
     cancel_open,
@@ -21,7 +22,6 @@ from mailbot.procedure.ops import (
     need_text,
     set_deadline,
 )
-from mailbot.procedure.policy import Policy
 
 ONGOING = ("requested", "meeting_planned", "proposal_sent")
 STAGES = {

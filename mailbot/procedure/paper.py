@@ -9,7 +9,7 @@ from typing import Any
 
 from mailbot.errors import LetterError, ProcedureError
 from mailbot.model import Case, Event, MessageRecord, SendMail
-from mailbot.procedure.ops import Result, log, mail, meet
+from mailbot.procedure.shared import Result, log, mail, meet
 
 # Terms that run from a letter: met when staff confirm it was posted (#posted).
 TERM_OF_LETTER = {"formal_acknowledgement": "formal.acknowledgement"}
@@ -111,7 +111,7 @@ def context_for(case: Case, template: str) -> dict[str, Any]:
 def poster(case: Case, template: str) -> str:
     """Who posts the letter: the chair for the committee's letters (every letter of a formal
     complaint, the formal templates and the ruling), else the contact person. The same rule
-    chooses the letter's signer (mailbot.letters.signed_by_committee)."""
+    chooses the letter's signer (mailbot.outbound.letters.letter.signed_by_committee)."""
     committee = case.track == "formal" or template.startswith(("formal_", "ruling"))
     return "chair" if committee else "contact"
 

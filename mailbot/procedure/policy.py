@@ -9,8 +9,8 @@ from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from mailbot.config.settings import CommitteeMember, Settings, StaffMember, Term
 from mailbot.model import Party
-from mailbot.settings import CommitteeMember, Settings, StaffMember, Term
 
 # `Otto Mulder <otto@example.nl>` or `"Otto Mulder" <otto@example.nl>`: a name and an address.
 _NAME_ADDRESS = re.compile(r'^"?(?P<name>[^"<>]*?)"?\s*<(?P<address>[^<>\s]+@[^<>\s]+)>$')

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from mailbot.config.terms import term_text
 from mailbot.report.compute import Ratio, YearFigures
 from mailbot.report.words import code, deadline, number, percent
-from mailbot.terms import term_text
 
 _SAID = {
     "nl": {

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from mailbot.config import parse_term
+from mailbot.config.load import parse_term
+from mailbot.config.settings import DEADLINE_NAMES, DEFAULT_TERMS, Term
 from mailbot.model import Case
+from mailbot.procedure.workdays import Calendar
 from mailbot.report.rows import OUTCOMES, TRACKS, VERDICTS, CaseRow, year_rows
-from mailbot.settings import DEADLINE_NAMES, DEFAULT_TERMS, Term
-from mailbot.workdays import Calendar
 
 CHANNELS = ("email", "telefoon", "mondeling", "brief")
 DECIDED = ("met", "late", "missed")

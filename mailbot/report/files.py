@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from mailbot.fsutil import atomic_write
+from mailbot.config.settings import Settings
+from mailbot.procedure.workdays import Calendar
 from mailbot.report.compute import YearFigures, figures
 from mailbot.report.render_csv import render_csv
 from mailbot.report.render_html import render_html
 from mailbot.report.render_md import render_markdown
 from mailbot.report.words import check_lang
-from mailbot.settings import Settings
-from mailbot.store import Store
-from mailbot.workdays import Calendar
+from mailbot.store.fsutil import atomic_write
+from mailbot.store.store import Store
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
+from mailbot.config.settings import DEADLINE_NAMES
 from mailbot.report.compute import YearFigures
 from mailbot.report.rows import CaseRow
-from mailbot.settings import DEADLINE_NAMES
 
 DEADLINE_COLUMNS = tuple(n for n in DEADLINE_NAMES if n != "retention")
 COLUMNS = (

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from mailbot.config.terms import term_text
 from mailbot.report.compute import TRACK_TERM, Ratio, YearFigures
 from mailbot.report.rows import TRACKS, VERDICTS
 from mailbot.report.words import MONTHS, code, deadline, number, percent, result, text
-from mailbot.terms import term_text
 
 Table = tuple[list[str], list[list[str]]]
 

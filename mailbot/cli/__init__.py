@@ -1,0 +1,1 @@
+"""The `mailbot` command line: arguments and output, `check`, views of cases and sample data."""

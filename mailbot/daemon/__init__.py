@@ -1,0 +1,1 @@
+"""The daemon: composition root, service parts, timed duties, the runner and its wake-ups."""

@@ -1,0 +1,1 @@
+"""Pure mail knowledge: headers, auto-replies, authentication, reply text, tags, compose, iCal."""

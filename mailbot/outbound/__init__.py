@@ -1,0 +1,1 @@
+"""Mail out: effects built into mail, rendered, sent over SMTP in lanes, or printed as letters."""

@@ -1,0 +1,1 @@
+"""Printable letters: a letter's text from its template and its PDF."""
