@@ -743,8 +743,7 @@ def make_cases(n: int, seed: int = 7, now: datetime | None = None) -> Iterator[t
     them), a staff reply on the closed ones, and their deadlines; yields (Case, SeenRecord)."""
     import hashlib
 
-    from mailbot.model import Case, Deadline, Event, MessageRecord, Party
-    from mailbot.store.store import SeenRecord
+    from mailbot.model import Case, Deadline, Event, MessageRecord, Party, SeenRecord
 
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
@@ -825,7 +824,8 @@ def make_cases(n: int, seed: int = 7, now: datetime | None = None) -> Iterator[t
 
 def prefill_store(data_dir: Path, n: int, chunk: int = 5000, seed: int = 7) -> dict[str, float]:
     """Store `n` cases in `data_dir` through Store.open / apply / commit; timings in s."""
-    from mailbot.store.store import Changes, Store
+    from mailbot.model import Changes
+    from mailbot.store.store import Store
 
     t0 = time.monotonic()
     build = apply = 0.0

@@ -237,3 +237,28 @@ class OutboundMail:
     capped: bool = False  # an automatic reply counted against the global hourly cap
     last_error: str | None = None
     sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SeenRecord:
+    """A mail that was handled, so a redelivered copy is recognised."""
+
+    key: str
+    message_id: str
+    sha256: str
+    outcome: str  # case | discarded | quarantined
+    at: datetime
+    case_id: str | None = None
+    reason: str = ""
+
+
+@dataclass
+class Changes:
+    """Everything one inbound mail (or one tick) changes, applied to the store in one go."""
+
+    cases: list[Case] = field(default_factory=list)
+    outbox: list[OutboundMail] = field(default_factory=list)
+    seen: list[SeenRecord] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    stats: list[dict[str, Any]] = field(default_factory=list)  # rows kept after a purge
+    removed: list[str] = field(default_factory=list)  # case ids purged

@@ -12,8 +12,8 @@ from typing import Any
 
 from mailbot.cli.main import main
 from mailbot.config.settings import Settings
-from mailbot.model import Case
-from mailbot.store.store import SeenRecord, Store
+from mailbot.model import Case, SeenRecord
+from mailbot.store.store import Store
 
 from support import make_settings, write_config
 

@@ -19,8 +19,8 @@ import pytest
 from conftest import TestImap
 from test_crash import allow_replies_per_hour, complainant, deliver, mail
 
-from mailbot.model import OutboundMail
-from mailbot.store.store import Changes, Store
+from mailbot.model import Changes, OutboundMail
+from mailbot.store.store import Store
 
 from e2e import Deployment, staff_mail
 from support import ANNA

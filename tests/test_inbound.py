@@ -22,9 +22,8 @@ from mailbot.inbound.item import (
 from mailbot.inbound.parse import parse_message
 from mailbot.inbound.pipeline import STEPS, run_pipeline
 from mailbot.mail.autoreply import original_message_ids
-from mailbot.model import Case, MessageRecord, Party
+from mailbot.model import Case, MessageRecord, Party, SeenRecord
 from mailbot.procedure.commands import Token, parse_command
-from mailbot.store.store import SeenRecord
 
 from support import ANNA, BRAM, CLIENT, COMMITTEE, PIETER, make_settings
 

@@ -27,10 +27,10 @@ from mailbot.daemon.runner import Daemon
 from mailbot.demo.devmail import ReceivedMail, SmtpSink, _Handler
 from mailbot.errors import AddressNotSupported
 from mailbot.inbound.imap import ImapMailbox
-from mailbot.model import Case, OutboundMail
+from mailbot.model import Case, Changes, OutboundMail
 from mailbot.outbound import sending
 from mailbot.outbound.smtp import SmtpSender
-from mailbot.store.store import Changes, Store
+from mailbot.store.store import Store
 
 from e2e import Deployment, staff_mail
 from support import ANNA, BRAM, OPERATOR, PIETER, make_settings

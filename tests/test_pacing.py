@@ -30,9 +30,8 @@ from mailbot.config.load import load_config
 from mailbot.daemon.app import build_app
 from mailbot.daemon.runner import Daemon
 from mailbot.demo.devmail import free_port
-from mailbot.model import OutboundMail
+from mailbot.model import Changes, OutboundMail
 from mailbot.outbound.pacing import QUOTA_BACKOFF, Pacer, next_turn, quota_answer
-from mailbot.store.store import Changes
 
 from e2e import Deployment
 from support import ANNA, PIETER, make_settings

@@ -11,7 +11,8 @@ import mailparser
 import pytest
 
 from mailbot.errors import MailParseError
-from mailbot.inbound.parse import html_to_text, parse_message
+from mailbot.inbound.parse import parse_message
+from mailbot.mail.html import html_to_text
 from mailbot.model import InboundMail
 
 DATA = Path(__file__).parent / "data"

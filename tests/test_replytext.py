@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import replycorpus
 
-from mailbot.inbound.parse import html_to_text
+from mailbot.mail.html import html_to_text
 from mailbot.mail.replytext import new_text, quoted_passage
 
 CASES = [

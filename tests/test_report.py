@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.model import Case, Deadline, MessageRecord, Party
+from mailbot.model import Case, Changes, Deadline, MessageRecord, Party
 from mailbot.procedure import (
     Actor,
     CommandGiven,
@@ -39,7 +39,7 @@ from mailbot.report import (
 )
 from mailbot.report.render_csv import COLUMNS
 from mailbot.report.rows import verdict
-from mailbot.store.store import Changes, Store
+from mailbot.store.store import Store
 
 from support import ANNA, BRAM, CLIENT, PIETER, make_settings
 

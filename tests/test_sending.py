@@ -15,8 +15,7 @@ from mailbot.cli.samples import sample_case
 from mailbot.daemon.app import App, build_app
 from mailbot.demo.devmail import ReceivedMail, SmtpSink
 from mailbot.errors import StoreError
-from mailbot.model import Case, OutAttachment, OutboundMail
-from mailbot.store.store import Changes
+from mailbot.model import Case, Changes, OutAttachment, OutboundMail
 
 from support import OPERATOR, make_settings
 

@@ -18,8 +18,8 @@ import pytest
 from tinydb import TinyDB
 
 from mailbot.errors import StoreCorruptError, StoreError, StoreLockedError
-from mailbot.model import Case, MessageRecord, OutboundMail, Party
-from mailbot.store.store import STORE_FILE, Changes, SeenRecord, Store
+from mailbot.model import Case, Changes, MessageRecord, OutboundMail, Party, SeenRecord
+from mailbot.store.store import STORE_FILE, Store
 
 NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 
@@ -218,7 +218,8 @@ WRITER = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {tests!r})
     from test_store import make_case
-    from mailbot.store.store import Changes, Store
+    from mailbot.model import Changes
+    from mailbot.store.store import Store
     store = Store.open(Path({data!r}))
     n = len(store.cases())
     print("ready", flush=True)

@@ -25,14 +25,17 @@ from mailbot.inbound.item import (
 from mailbot.inbound.rate_limit import DAILY_LIMIT
 from mailbot.mail.authresults import authenticated, doubtful
 from mailbot.mail.autoreply import failed_recipients
+from mailbot.mail.headers import message_id_domain
 from mailbot.mail.replytext import new_text, quoted_passage
 from mailbot.model import (
     AttachmentRecord,
     Case,
+    Changes,
     Event,
     MessageRecord,
     OutboundMail,
     Party,
+    SeenRecord,
     SendMail,
 )
 from mailbot.outbound.build import (
@@ -40,7 +43,6 @@ from mailbot.outbound.build import (
     build_mails,
     letter_context,
     letter_sha256,
-    message_id_domain,
 )
 from mailbot.outbound.render import Renderer
 from mailbot.procedure import (
@@ -61,7 +63,7 @@ from mailbot.procedure.reasons import explain
 from mailbot.procedure.register import registration
 from mailbot.procedure.shared import mail
 from mailbot.report import render_report, store_figures
-from mailbot.store.store import Changes, SeenRecord, Store
+from mailbot.store.store import Store
 
 log = logging.getLogger("mailbot")
 REFUSALS_ALERT = 3  # refused mails from one sender in a day before the operator is told

@@ -11,11 +11,10 @@ from typing import Any
 
 from mailbot.config.settings import Settings
 from mailbot.mail.tags import neutralise
-from mailbot.model import Case, Event, OutboundMail, SendMail
+from mailbot.model import Case, Changes, Event, OutboundMail, SendMail
 from mailbot.outbound.build import build_mails, stable_message_id
 from mailbot.outbound.render import Renderer
 from mailbot.procedure.audience import recipients
-from mailbot.store.store import Changes
 
 # The first new case from a sender is notified at once and opens a window this long; the
 # sender's later cases within it are listed together in one notice when it closes. Short

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from mailbot.daemon.burst import combined_notices, next_close
 from mailbot.errors import ImapError
-from mailbot.model import Case, OutboundMail, SendMail
+from mailbot.model import Case, Changes, OutboundMail, SendMail
 from mailbot.outbound.build import build_mails
 from mailbot.procedure.deadlines import due_notices, next_moment
 from mailbot.procedure.digest import people as digest_people
@@ -25,7 +25,6 @@ from mailbot.procedure.retention import (
     raw_hashes,
     stats_row,
 )
-from mailbot.store.store import Changes
 
 if TYPE_CHECKING:
     from mailbot.config.settings import Settings

@@ -25,9 +25,11 @@ from mailbot.inbound.parse import parse_message
 from mailbot.inbound.parsepool import Parsed, ParsePool
 from mailbot.inbound.pipeline import run_pipeline
 from mailbot.model import (
+    Changes,
     FetchedMessage,
     InboundMail,
     MessageRecord,
+    SeenRecord,
     SendMail,
 )
 from mailbot.outbound.build import build_mails
@@ -35,7 +37,7 @@ from mailbot.outbound.render import Renderer
 from mailbot.outbound.sending import OutboxSending
 from mailbot.procedure import Policy
 from mailbot.procedure.workdays import Calendar
-from mailbot.store.store import Changes, SeenRecord, Store
+from mailbot.store.store import Store
 
 log = logging.getLogger("mailbot")
 

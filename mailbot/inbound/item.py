@@ -8,9 +8,8 @@ from typing import Protocol
 
 from mailbot.config.settings import Settings
 from mailbot.errors import ProcedureError
-from mailbot.model import Case, InboundMail
+from mailbot.model import Case, InboundMail, SeenRecord
 from mailbot.procedure.commands import Command
-from mailbot.store.store import SeenRecord
 
 
 class CaseReader(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mailbot.inbound.item import Discard, InboundItem, Outcome, PipelineContext
 from mailbot.mail.autoreply import classify_automatic, no_reply_reason, own_mail_reason
-from mailbot.outbound.build import message_id_domain
+from mailbot.mail.headers import message_id_domain
 
 
 def loop_guard(item: InboundItem, ctx: PipelineContext) -> Outcome | None:

@@ -18,7 +18,6 @@ from email.policy import compat32
 from email.policy import default as default_policy
 from email.utils import getaddresses
 
-import html2text
 import mailparser
 from mailparser.exceptions import MailParserRecursionError
 from mailparser.utils import get_addresses
@@ -37,6 +36,7 @@ from mailbot.mail.headers import (
     preferred_codec,
     unfold,
 )
+from mailbot.mail.html import html_to_text
 from mailbot.model import Attachment, InboundMail
 
 # mail-parser logs a warning for every part type it does not render (delivery-status,
@@ -49,7 +49,6 @@ _MAX_DEFECT_LENGTH = 120
 # common, while Latin-1 text that happens to be valid UTF-8 is vanishingly rare.
 _UTF8_FIRST = frozenset({"cp1252", "iso8859-15"})  # ISO-8859-1 and ASCII: read as cp1252
 _BODY_TYPES = ("text/plain", "text/html")
-_BLANK_RUNS = re.compile(r"\n{3,}")
 # Control characters have no place in text people read (tab and line feed excepted); a NUL
 # or an escape sequence copied into a staff notice only does harm.
 _TEXT_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]+")
@@ -473,25 +472,3 @@ def _body_text(body: _Body) -> str:
     if body.html:
         return html_to_text("\n".join(body.html))
     return ""
-
-
-class _PlainHtml2Text(html2text.HTML2Text):
-    # html2text backslash-escapes Markdown characters in the text ("1\.", "\-", "C:\\");
-    # the result is read by people, not by a Markdown renderer.
-    def handle_data(self, data: str, entity_char: bool = False) -> None:
-        super().handle_data(data, entity_char=True)
-
-
-def html_to_text(html: str) -> str:
-    """Readable plain text from an HTML body: paragraphs, lists, links as `[text](url)`."""
-    converter = _PlainHtml2Text(bodywidth=0)
-    converter.unicode_snob = True  # keep "é" instead of "e"
-    converter.ignore_images = True
-    converter.ignore_emphasis = True
-    converter.single_line_break = False
-    try:
-        text = converter.handle(html)
-    except Exception:
-        return html
-    lines = (line.rstrip() for line in text.replace("\r\n", "\n").split("\n"))
-    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n") + "\n"

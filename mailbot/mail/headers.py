@@ -303,3 +303,9 @@ def _decode_word_bytes(data: bytes, charset: str) -> str:
     if codec is None:
         return decode_bytes(data)[0]
     return decode_bytes(data, (codec, *FALLBACK_CHARSETS))[0]
+
+
+def message_id_domain(address: str) -> str:
+    """The right-hand side of mailbot's Message-IDs: its own, so a person's mail from the
+    organisation's domain is never taken for mailbot's."""
+    return "mailbot." + (address.rpartition("@")[2].lower() or "invalid")

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from html.parser import HTMLParser
 
-from mailbot.inbound.parse import html_to_text
+from mailbot.mail.html import html_to_text
 
 # Where a quote was taken out of the HTML: a line the text rules treat like "> " lines.
 _GAP = "\ue000quote\ue000"

@@ -9,6 +9,7 @@ from typing import Any
 
 from mailbot.config.settings import Settings
 from mailbot.config.terms import term_text
+from mailbot.mail.headers import message_id_domain
 from mailbot.mail.ical import invitation
 from mailbot.mail.tags import ensure_tag, neutralise
 from mailbot.model import Case, MessageRecord, OutAttachment, OutboundMail, SendMail
@@ -22,12 +23,6 @@ TRACK_NAMES = {
 }
 # Templates whose context carries the case's whole timeline.
 _WITH_TIMELINE = ("case_file", "status")
-
-
-def message_id_domain(address: str) -> str:
-    """The right-hand side of mailbot's Message-IDs: its own, so a person's mail from the
-    organisation's domain is never taken for mailbot's."""
-    return "mailbot." + (address.rpartition("@")[2].lower() or "invalid")
 
 
 def stable_message_id(settings: Settings, *parts: str) -> str:

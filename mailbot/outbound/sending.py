@@ -23,12 +23,11 @@ from typing import TYPE_CHECKING, Protocol
 from mailbot.backoff import Backoff
 from mailbot.errors import AddressNotSupported, SmtpError, SmtpQuotaError, StoreError
 from mailbot.mail.compose import compose
-from mailbot.model import MessageRecord, OutboundMail, SendMail
+from mailbot.model import Changes, MessageRecord, OutboundMail, SendMail
 from mailbot.outbound.build import build_mails
 from mailbot.outbound.lanes import split_lanes
 from mailbot.outbound.pacing import Pacer
 from mailbot.procedure import DeliveryFailed, transition
-from mailbot.store.store import Changes
 
 if TYPE_CHECKING:
     from mailbot.config.settings import Settings

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from mailbot.errors import StoreCorruptError, StoreError, StoreLockedError
-from mailbot.model import Case, OutboundMail
+from mailbot.model import Case, Changes, OutboundMail, SeenRecord
 from mailbot.store.codec import from_dict, to_dict
 from mailbot.store.coldstore import ColdStore
 from mailbot.store.fsutil import (
@@ -47,7 +47,7 @@ PAST_AN_HOUR = timedelta(hours=1, seconds=1)
 BACKUP_DIR = "backups"
 BACKUPS_KEPT = 3
 
-__all__ = ["STORE_FILE", "Changes", "SeenRecord", "Store"]
+__all__ = ["STORE_FILE", "Store"]
 
 
 class HotFileStorage(Storage):
@@ -80,31 +80,6 @@ class HotFileStorage(Storage):
 
     def close(self) -> None:
         pass
-
-
-@dataclass(frozen=True)
-class SeenRecord:
-    """A mail that was handled, so a redelivered copy is recognised."""
-
-    key: str
-    message_id: str
-    sha256: str
-    outcome: str  # case | discarded | quarantined
-    at: datetime
-    case_id: str | None = None
-    reason: str = ""
-
-
-@dataclass
-class Changes:
-    """Everything one inbound mail (or one tick) changes, applied to the store in one go."""
-
-    cases: list[Case] = field(default_factory=list)
-    outbox: list[OutboundMail] = field(default_factory=list)
-    seen: list[SeenRecord] = field(default_factory=list)
-    meta: dict[str, str] = field(default_factory=dict)
-    stats: list[dict[str, Any]] = field(default_factory=list)  # rows kept after a purge
-    removed: list[str] = field(default_factory=list)  # case ids purged
 
 
 class Store:
