@@ -13,10 +13,10 @@ from mailbot.procedure.parts import missing_parts
 from mailbot.procedure.policy import Policy
 from mailbot.procedure.shared import (
     Result,
-    archive,
+    add_document,
+    add_event,
     cancel_open,
     close,
-    log,
     mail,
     meet,
     need_stage,
@@ -80,7 +80,7 @@ def complete(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Res
 def severity(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:
     need_stage(case, "severity", STAGES["severity"])
     text = need_text(ev)
-    case = archive(case, "severity_analysis", now, ev.actor.email, text)
+    case = add_document(case, "severity_analysis", now, ev.actor.email, text)
     return replace(case, stage="analysed", severity=ev.command.args["severity"]), []
 
 
@@ -111,7 +111,7 @@ def extend(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Resul
     if new_due <= current.due:
         raise ProcedureError("not_later", due=current.due.date().isoformat())
     reason = need_text(ev)
-    case = archive(case, "extension", now, ev.actor.email, reason)
+    case = add_document(case, "extension", now, ev.actor.email, reason)
     case = set_deadline(case, "formal.decision", new_due)
     notice = mail(
         "extension_notice",
@@ -129,7 +129,7 @@ def ruling(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Resul
     text = need_text(ev)
     outcome = ev.command.args["outcome"]
     due = policy.due("formal.registered_post", now)
-    case = archive(case, "ruling", now, ev.actor.email, text)
+    case = add_document(case, "ruling", now, ev.actor.email, text)
     case = replace(case, stage="ruled", outcome=outcome)
     case = meet(case, "formal.decision", now)
     case = set_deadline(case, "formal.registered_post", due)
@@ -138,7 +138,7 @@ def ruling(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Resul
     letter = ("letter",) if case.postal_address else ()
     task = paper.registered_post_task(case, ev.message, {"outcome": outcome, "text": text})
     if not case.postal_address:
-        case = log(case, now, "mailbot", paper.NOT_MADE, "ruling_notice")
+        case = add_event(case, now, "mailbot", paper.NOT_MADE, "ruling_notice")
     if not case.complainant.email:
         return case, [task]
     notice = mail("ruling_notice", "complainant", ev.message, outcome=outcome, text=text)
@@ -160,14 +160,14 @@ def registered(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> R
         None,
     )
     detail = f"{token}; letter {sent.detail.split(' ', 2)[1]}" if sent else f"{token}; no letter"
-    case = log(case, now, ev.actor.email, "registered post", detail)
+    case = add_event(case, now, ev.actor.email, "registered post", detail)
     return set_deadline(case, "formal.evaluation", policy.due("formal.evaluation", now)), []
 
 
 def evaluation(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:
     need_stage(case, "evaluation", STAGES["evaluation"])
     text = need_text(ev)
-    case = archive(case, "evaluation", now, ev.actor.email, text)
+    case = add_document(case, "evaluation", now, ev.actor.email, text)
     case = meet(case, "formal.evaluation", now)
     case = close(case, "evaluated", now, policy)
     return case, [mail("evaluation_notice", "co-owners", ev.message, text=text)]

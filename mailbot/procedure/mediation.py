@@ -12,10 +12,10 @@ from mailbot.procedure.events import CommandGiven
 from mailbot.procedure.policy import Policy
 from mailbot.procedure.shared import (
     Result,
-    archive,
+    add_document,
+    add_event,
     cancel_open,
     close,
-    log,
     mail,
     meet,
     need_stage,
@@ -62,7 +62,7 @@ def meeting(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Resu
 def proposal(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:
     need_stage(case, "proposal", STAGES["proposal"])
     text = need_text(ev)
-    case = archive(case, "proposal", now, ev.actor.email, text)
+    case = add_document(case, "proposal", now, ev.actor.email, text)
     case = replace(case, stage="proposal_sent", agreed=())
     effects = [mail("proposal", "complainant", ev.message, text=text)]
     if case.respondent and case.respondent.email:
@@ -91,14 +91,14 @@ def party_agreed(
 ) -> Result:
     """Record one party's agreement; with both, confirm in writing, archive, and close."""
     agreed_by = tuple(dict.fromkeys((*case.agreed, party)))
-    case = log(replace(case, agreed=agreed_by), now, by or party, "agreed", party)
+    case = add_event(replace(case, agreed=agreed_by), now, by or party, "agreed", party)
     both = {"complainant", "respondent"} <= set(agreed_by)
     notice = mail("party_agreed", "case-staff", trigger, party=party, both=both)
     if not both:
         return case, [notice]
     document = case.document("proposal")
     text = document.text if document else ""
-    case = archive(case, "agreement", now, by or party, text)
+    case = add_document(case, "agreement", now, by or party, text)
     case = meet(case, "mediation.outcome", now)
     case = close(case, "agreed", now, policy)
     confirm = mail("agreement_confirmation", "parties", trigger, proposal_text=text, agreed_at=now)
@@ -108,7 +108,7 @@ def party_agreed(
 def failed(case: Case, ev: CommandGiven, now: datetime, policy: Policy) -> Result:
     need_stage(case, "failed", STAGES["failed"])
     text = need_text(ev)
-    case = archive(case, "mediation_report", now, ev.actor.email, text)
+    case = add_document(case, "mediation_report", now, ev.actor.email, text)
     case = meet(case, "mediation.outcome", now)
     report = mail("mediation_report", "committee", ev.message, text=text, author_name=ev.actor.name)
     case, effects = formal.enter(case, ev.message, now, policy)

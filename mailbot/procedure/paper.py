@@ -9,7 +9,7 @@ from typing import Any
 
 from mailbot.errors import LetterError, ProcedureError
 from mailbot.model import Case, Event, MessageRecord, SendMail
-from mailbot.procedure.shared import Result, log, mail, meet
+from mailbot.procedure.shared import Result, add_event, mail, meet
 
 # Terms that run from a letter: met when staff confirm it was posted (#posted).
 TERM_OF_LETTER = {"formal_acknowledgement": "formal.acknowledgement"}
@@ -32,7 +32,7 @@ def by_post(case: Case, effects: list[SendMail], now: datetime) -> Result:
             task = letter_task(case, effect)
             out += [effect, task] if effect.to == _BOTH else [task]
             if task.template == "letter_no_address":
-                case = log(case, now, "mailbot", NOT_MADE, effect.template)
+                case = add_event(case, now, "mailbot", NOT_MADE, effect.template)
         else:
             out.append(effect)
     return case, out
@@ -60,7 +60,7 @@ def make_owed(case: Case, trigger: MessageRecord, now: datetime) -> Result:
             effects.append(registered_post_task(case, trigger, context))
         else:
             effects.append(mail(template, "complainant", trigger, **context))
-        case = log(case, now, "mailbot", MADE_LATER, template)
+        case = add_event(case, now, "mailbot", MADE_LATER, template)
     return case, effects
 
 

@@ -1,4 +1,4 @@
-"""Pure building blocks of transitions: record, deadlines, closing, mail effects."""
+"""What every track shares: events, messages, documents and deadlines added to a case; checks."""
 
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ def record(case: Case, message: MessageRecord | None, event: Event) -> Case:
     return replace(case, messages=messages, events=(*case.events, event))
 
 
-def log(case: Case, now: datetime, actor: str, action: str, detail: str = "") -> Case:
+def add_event(case: Case, now: datetime, actor: str, action: str, detail: str = "") -> Case:
     return replace(case, events=(*case.events, Event(now, actor, action, detail)))
 
 
-def archive(case: Case, kind: str, now: datetime, author: str, text: str) -> Case:
+def add_document(case: Case, kind: str, now: datetime, author: str, text: str) -> Case:
     return replace(case, documents=(*case.documents, Document(kind, now, author, text)))
 
 
