@@ -575,10 +575,10 @@ class Store:
 
     def archive(self, now: datetime) -> int:
         """Move closed cases and old dedupe keys to the cold store; returns cases moved.
-        The cold copy is durable before the hot file lets go of it."""
+        The cold copy is durable before the hot file lets go of it. Writes no backup: the
+        caller does (`backup`), before archiving."""
         self._check_writable()
         with self._lock:
-            self.backup(now)
             closed = [c for c in self._cases.values() if c.status == "closed"]
             cutoff = now - timedelta(days=HOT_SEEN_DAYS)
             old_seen = [
