@@ -14,9 +14,9 @@ from conftest import TestImap
 
 from mailbot.clock import FixedClock
 from mailbot.daemon.app import build_app
+from mailbot.daemon.intake import MAX_TEXT_CHARS
 from mailbot.daemon.runner import Daemon
 from mailbot.daemon.sdnotify import Notifier
-from mailbot.daemon.service import MAX_TEXT_CHARS
 from mailbot.inbound.batches import MIN_BATCH_BYTES, batch_bytes, plan_batches
 
 from e2e import AT, Deployment

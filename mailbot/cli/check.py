@@ -15,7 +15,7 @@ from mailbot.daemon.app import renderer_for
 from mailbot.errors import MailbotError
 from mailbot.inbound.imap import ImapMailbox
 from mailbot.oauth import TokenProvider, Transport, build_token_provider
-from mailbot.outbound.build import build_mails
+from mailbot.outbound.build import MailBuilder
 from mailbot.outbound.render import LANGUAGES
 from mailbot.outbound.smtp import SmtpSender
 from mailbot.store.fsutil import find_symlink, symlink_refusal
@@ -69,7 +69,7 @@ def check_token(
 
 def check_templates(settings: Settings) -> list[CheckResult]:
     try:
-        renderer = renderer_for(settings)
+        mails = MailBuilder(settings, renderer_for(settings))
     except MailbotError as exc:
         return [CheckResult("templates", False, str(exc))]
     now = datetime(2026, 3, 16, 10, 0, tzinfo=UTC)
@@ -77,7 +77,7 @@ def check_templates(settings: Settings) -> list[CheckResult]:
     for lang, track, name in product(LANGUAGES, ("direct", "formal"), TEMPLATES):
         case = replace(sample_case(settings.organisation.case_prefix, track), language=lang)
         try:
-            build_mails(sample_effect(name), case, case.messages[0], settings, renderer, now)
+            mails.build(sample_effect(name), case, case.messages[0], now)
         except MailbotError as exc:
             results.append(CheckResult(f"template {lang}/{name} ({track})", False, str(exc)))
     if not results:

@@ -192,7 +192,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, clock: Clock, out: Tex
 def cmd_poll_once(args: argparse.Namespace, settings: Settings, clock: Clock, out: TextIO) -> int:
     now = clock.now()  # one moment for the whole run, as in each round of the daemon
     with build_app(settings) as app, app.mailbox() as mailbox:
-        with BackgroundFlusher(app.service, app.sender, now) as flusher:
+        with BackgroundFlusher(app.service.outbox, app.sender, now) as flusher:
             report = app.service.poll_once(mailbox, now, after_batch=flusher.kick)
             sent = flusher.finish()
         app.store.archive(now)

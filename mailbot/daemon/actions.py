@@ -25,26 +25,17 @@ from mailbot.inbound.item import (
 from mailbot.inbound.rate_limit import DAILY_LIMIT
 from mailbot.mail.authresults import authenticated, doubtful
 from mailbot.mail.autoreply import failed_recipients
-from mailbot.mail.headers import message_id_domain
 from mailbot.mail.replytext import new_text, quoted_passage
 from mailbot.model import (
     AttachmentRecord,
     Case,
     Changes,
-    Event,
     MessageRecord,
-    OutboundMail,
     Party,
     SeenRecord,
     SendMail,
 )
-from mailbot.outbound.build import (
-    as_record,
-    build_mails,
-    letter_context,
-    letter_sha256,
-)
-from mailbot.outbound.render import Renderer
+from mailbot.outbound.build import MailBuilder
 from mailbot.procedure import (
     Actor,
     CommandGiven,
@@ -93,11 +84,11 @@ class Handled:
 class Actions:
     """One method per outcome; each returns everything that outcome changes."""
 
-    def __init__(self, policy: Policy, store: Store, renderer: Renderer) -> None:
+    def __init__(self, policy: Policy, store: Store, mails: MailBuilder) -> None:
         self.policy = policy
         self.settings = policy.settings
         self.store = store
-        self.renderer = renderer
+        self.mails = mails
         self._tz = ZoneInfo(self.settings.organisation.timezone)
         store.pace_replies(self.settings.security.max_auto_replies_per_hour)
 
@@ -143,7 +134,7 @@ class Actions:
         # A flood from one sender: its later cases are told to staff together (burst.py).
         case, effects = hold_notice(case, effects, self.store.hot_cases(), now)
         log.info("opened %s (%s) for %s", case.id, case.track, item.mail.from_addr)
-        return self.case_changes(case, effects, message, now)
+        return self.mails.case_changes(case, effects, message, now)
 
     def _add(self, outcome: AddToCase, item: InboundItem, message: MessageRecord, now: datetime):
         if outcome.role == "robot" and outcome.automatic == "bounce":
@@ -163,7 +154,7 @@ class Actions:
             if outcome.may_reply:
                 effects = [*effects, self._result(item, message, note_recorded=True)]
         log.info("added %s from %s to %s", item.mail.message_id, item.mail.from_addr, case.id)
-        return self.case_changes(case, effects, message, now)
+        return self.mails.case_changes(case, effects, message, now)
 
     def _commands(
         self, outcome: RunCommands, item: InboundItem, message: MessageRecord, now: datetime
@@ -194,8 +185,8 @@ class Actions:
             outside = outside_respondent(case, self.settings) if named else ""
             result = self._result(item, message, created=created, outside_respondent=outside)
             effects.append(_quoting_sent(result, text, effects))
-        changes = self.case_changes(case, effects, message, now) if case else Changes()
-        changes.outbox += self._mails(None, loose, message, now)
+        changes = self.mails.case_changes(case, effects, message, now) if case else Changes()
+        changes.outbox += self.mails.build_all(loose, None, message, now)
         return changes, "commands"
 
     def _answered(self, case: Case | None, item: InboundItem) -> list[str]:
@@ -230,11 +221,11 @@ class Actions:
         refusal = mail("command_refused", actor.email, quiet, commands=given, reason=reason)
         refused = [] if forged else [refusal]
         if outcome.case is None:
-            changes = Changes(outbox=self._mails(None, refused, quiet, now))
+            changes = Changes(outbox=self.mails.build_all(refused, None, quiet, now))
         else:
             event = CommandRefused(" ".join(outcome.given), actor, message, str(outcome.error))
             case, _ = transition(outcome.case, event, now, self.policy)
-            changes = self.case_changes(case, refused, quiet, now)
+            changes = self.mails.case_changes(case, refused, quiet, now)
         self._count_refusal(changes, actor, now)
         return changes
 
@@ -253,11 +244,11 @@ class Actions:
             "mail was forged, configure security.trusted_authserv_id.",
         }
         effect = SendMail("operator_alert", to="operator", context={"alert": alert})
-        changes.outbox += build_mails(effect, None, None, self.settings, self.renderer, now)
+        changes.outbox += self.mails.build(effect, None, None, now)
 
     def _help(self, item: InboundItem, message: MessageRecord, now: datetime) -> Changes:
         answer = mail("help", item.mail.from_addr, message)
-        return Changes(outbox=self._mails(None, [answer], message, now))
+        return Changes(outbox=self.mails.build_all([answer], None, message, now))
 
     # --- automatic replies under the global hourly cap ------------------------------------
 
@@ -416,68 +407,6 @@ class Actions:
     def _staff_roles(self, actor: Actor) -> tuple[str, ...]:
         staff = self.settings.staff_member(actor.email)
         return staff.roles if staff else ()
-
-    def case_changes(
-        self,
-        case: Case,
-        effects: Iterable[SendMail],
-        trigger: MessageRecord | None,
-        now: datetime,
-    ) -> Changes:
-        """The case with its outgoing mail recorded in its timeline, and that mail queued;
-        each letter made is recorded with its SHA-256 (which letter was sent is provable)."""
-        outbox: list[OutboundMail] = []
-        letters: dict[tuple[str, str], tuple[SendMail, list[str]]] = {}
-        for effect in effects:
-            mails = build_mails(effect, case, trigger, self.settings, self.renderer, now)
-            outbox += mails
-            template = effect.context.get("letter_template") or effect.template
-            for out in mails:
-                for sha in filter(None, map(letter_sha256, out.attachments)):
-                    letters.setdefault((template, sha), (effect, []))[1].append(out.to)
-        case_mail = [m for m in outbox if m.case_id == case.id]
-        case = replace(case, messages=(*case.messages, *map(as_record, case_mail)))
-        for (template, sha), (effect, to) in letters.items():
-            # In the timeline like a mail: the letter's text, to the complainant's address.
-            event = Event(now, "mailbot", "letter", f"{template} sha256:{sha} to {', '.join(to)}")
-            letter = self._letter_record(case, effect, template, sha, trigger, now)
-            case = replace(case, messages=(*case.messages, letter), events=(*case.events, event))
-        return Changes(cases=[case], outbox=outbox)
-
-    def _letter_record(
-        self,
-        case: Case,
-        effect: SendMail,
-        template: str,
-        sha: str,
-        trigger: MessageRecord | None,
-        now: datetime,
-    ) -> MessageRecord:
-        context = letter_context(effect, case, trigger, self.settings)
-        rendered = self.renderer.render(template, case.language, {**context, "as_letter": True})
-        address = ", ".join((case.complainant.name, *(case.postal_address or "").splitlines()))
-        return MessageRecord(
-            message_id=f"letter-{sha[:24]}@{message_id_domain(self.settings.addresses.complaints)}",
-            direction="out",
-            from_addr=self.settings.addresses.complaints,
-            to=(address,),
-            subject=rendered.subject,
-            at=now,
-            text=rendered.text,
-            kind="letter",
-        )
-
-    def _mails(
-        self,
-        case: Case | None,
-        effects: Iterable[SendMail],
-        trigger: MessageRecord | None,
-        now: datetime,
-    ) -> list[OutboundMail]:
-        out: list[OutboundMail] = []
-        for effect in effects:
-            out += build_mails(effect, case, trigger, self.settings, self.renderer, now)
-        return out
 
     def _record(self, item: InboundItem, sha: str, received: datetime) -> MessageRecord:
         mail_ = item.mail

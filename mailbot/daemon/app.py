@@ -6,11 +6,17 @@ from dataclasses import dataclass
 
 from mailbot.clock import SYSTEM_CLOCK, Clock
 from mailbot.config.settings import Settings
+from mailbot.daemon.actions import Actions
+from mailbot.daemon.duties import Duties
+from mailbot.daemon.intake import Intake
 from mailbot.daemon.service import Service
 from mailbot.inbound.imap import ImapMailbox
 from mailbot.oauth import TokenProvider, Transport, build_token_provider
+from mailbot.outbound.build import MailBuilder
 from mailbot.outbound.render import Renderer
+from mailbot.outbound.sending import Outbox
 from mailbot.outbound.smtp import SmtpSender
+from mailbot.procedure import Policy
 from mailbot.procedure.workdays import Calendar
 from mailbot.store.store import Store
 
@@ -46,6 +52,19 @@ def renderer_for(settings: Settings) -> Renderer:
     return Renderer(org.templates_dir, org.timezone)
 
 
+def compose_service(settings: Settings, store: Store) -> Service:
+    """The service's parts, each given what it uses: one mail builder and one policy for all."""
+    calendar = Calendar.from_settings(settings)
+    policy = Policy(settings, calendar)
+    mails = MailBuilder(settings, renderer_for(settings))
+    actions = Actions(policy, store, mails)
+    return Service(
+        intake=Intake(settings, store, actions, mails),
+        outbox=Outbox(settings, store, mails, policy),
+        duties=Duties(settings, store, mails, calendar, actions),
+    )
+
+
 def build_app(
     settings: Settings, token_clock: Clock = SYSTEM_CLOCK, transport: Transport | None = None
 ) -> App:
@@ -53,7 +72,7 @@ def build_app(
     a broken one is reported at start. `transport` reaches the token endpoint (tests)."""
     store = Store.open(settings.storage.data_dir)
     try:
-        service = Service(settings, store, renderer_for(settings), Calendar.from_settings(settings))
+        service = compose_service(settings, store)
         tokens = build_token_provider(settings, transport)
     except BaseException:
         store.close()

@@ -12,8 +12,7 @@ from typing import Any
 from mailbot.config.settings import Settings
 from mailbot.mail.tags import neutralise
 from mailbot.model import Case, Changes, Event, OutboundMail, SendMail
-from mailbot.outbound.build import build_mails, stable_message_id
-from mailbot.outbound.render import Renderer
+from mailbot.outbound.build import MailBuilder, stable_message_id
 from mailbot.procedure.audience import recipients
 
 # The first new case from a sender is notified at once and opens a window this long; the
@@ -79,7 +78,7 @@ def next_close(cases: Iterable[Case]) -> datetime | None:
 
 
 def combined_notices(
-    cases: Iterable[Case], settings: Settings, renderer: Renderer, now: datetime
+    cases: Iterable[Case], settings: Settings, mails: MailBuilder, now: datetime
 ) -> Changes:
     """One notice per staff member listing every held case whose window has closed, each
     case marked as notified in the same change: so nothing is listed twice or left out, also
@@ -96,7 +95,7 @@ def combined_notices(
     for email, listed in mine.items():
         effect = SendMail("new_cases", email, context={"senders": _by_sender(listed, prefix)})
         ids = [c.id for c in listed]
-        for mail in build_mails(effect, None, None, settings, renderer, now):
+        for mail in mails.build(effect, None, None, now):
             unique = stable_message_id(settings, "new_cases", email, *ids)
             outbox.append(replace(mail, message_id=unique))
     told = ", ".join(mine)

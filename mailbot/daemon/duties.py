@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from mailbot.config.settings import Settings
+from mailbot.daemon.actions import Actions
 from mailbot.daemon.burst import combined_notices, next_close
 from mailbot.errors import ImapError
 from mailbot.model import Case, Changes, OutboundMail, SendMail
-from mailbot.outbound.build import build_mails
+from mailbot.outbound.build import MailBuilder
 from mailbot.procedure.deadlines import due_notices, next_moment
 from mailbot.procedure.digest import people as digest_people
 from mailbot.procedure.digest import rows as digest_rows
@@ -25,13 +27,8 @@ from mailbot.procedure.retention import (
     raw_hashes,
     stats_row,
 )
-
-if TYPE_CHECKING:
-    from mailbot.config.settings import Settings
-    from mailbot.daemon.actions import Actions
-    from mailbot.outbound.render import Renderer
-    from mailbot.procedure.workdays import Calendar
-    from mailbot.store.store import Store
+from mailbot.procedure.workdays import Calendar
+from mailbot.store.store import Store
 
 log = logging.getLogger("mailbot")
 
@@ -44,14 +41,39 @@ class Purgeable(Protocol):
     ) -> int: ...
 
 
-class TimedDuties:
-    """Mixed into Service, whose settings, store, renderer, calendar and actions it uses."""
+class Duties:
+    """What falls due with time rather than with mail; `actions` makes the yearly report's
+    mail."""
 
-    settings: Settings
-    store: Store
-    renderer: Renderer
-    calendar: Calendar
-    actions: Actions
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        mails: MailBuilder,
+        calendar: Calendar,
+        actions: Actions,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.mails = mails
+        self.calendar = calendar
+        self.actions = actions
+
+    def run_due(
+        self, now: datetime, mailbox: Purgeable | None, send: Callable[[datetime], None]
+    ) -> None:
+        """Everything due at `now`, in this order: deadline notices, the digest, the yearly
+        report, the daily purge, then `send` (the outbox), then archiving. With no mailbox
+        (IMAP is down) only the deadline notices and the digest, then `send`: the rest
+        waits for a round with the mailbox."""
+        self.tick(now)
+        self.digest(now)
+        if mailbox is not None:
+            self.yearly_report(now)
+            self.daily_purge(now, mailbox)
+        send(now)
+        if mailbox is not None:
+            self.store.archive(now)
 
     def tick(self, now: datetime) -> int:
         """Queue every reminder and escalation due at `now`; returns how many mails."""
@@ -60,11 +82,11 @@ class TimedDuties:
             updated, effects = due_notices(case, now, self.calendar)
             if updated == case:
                 continue
-            changes = self.actions.case_changes(updated, effects, None, now)
+            changes = self.mails.case_changes(updated, effects, None, now)
             self.store.apply(changes)
             queued += len(changes.outbox)
             log.info("%s: %d deadline notice(s) queued", case.id, len(changes.outbox))
-        combined = combined_notices(self.store.hot_cases(), self.settings, self.renderer, now)
+        combined = combined_notices(self.store.hot_cases(), self.settings, self.mails, now)
         if combined.cases:
             self.store.apply(combined)
             queued += len(combined.outbox)
@@ -126,7 +148,7 @@ class TimedDuties:
             "is fixed to purge them now.",
         }
         effect = SendMail("operator_alert", to="operator", context={"alert": alert})
-        return build_mails(effect, None, None, self.settings, self.renderer, now)
+        return self.mails.build(effect, None, None, now)
 
     def _copies(self, case: Case) -> list[KeptCopy]:
         """The case's mails as they sit in the processed folder: the kept bytes' sizes."""
@@ -160,7 +182,7 @@ class TimedDuties:
             if found:
                 context = {"rows": found, "today": today, "horizon": horizon_day, "waiting": held}
                 effect = SendMail("digest", email, context=context)
-                outbox += build_mails(effect, None, None, self.settings, self.renderer, now)
+                outbox += self.mails.build(effect, None, None, now)
         self.store.apply(Changes(outbox=outbox, meta={"digest": today.isoformat()}))
         self.store.commit()
         return len(outbox)
@@ -181,7 +203,7 @@ class TimedDuties:
         outbox = []
         for email in dict.fromkeys(people):
             effect = self.actions.report_mail(year, email, None, now)
-            outbox += build_mails(effect, None, None, self.settings, self.renderer, now)
+            outbox += self.mails.build(effect, None, None, now)
         self.store.apply(Changes(outbox=outbox, meta={key: now.isoformat()}))
         self.store.commit()
         log.info("yearly analysis %d mailed to %d people", year, len(outbox))

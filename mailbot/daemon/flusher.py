@@ -8,8 +8,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from mailbot.daemon.service import Service
-from mailbot.outbound.sending import Sender, SendReport
+from mailbot.outbound.sending import Outbox, Sender, SendReport
 
 log = logging.getLogger("mailbot")
 
@@ -19,8 +18,8 @@ class BackgroundFlusher:
     combined report. Both run in the intake thread, which also records on their cases the
     mails the thread saw refused: only that thread changes cases and commits."""
 
-    def __init__(self, service: Service, sender_factory: Callable[[], Sender], now: datetime):
-        self._service = service
+    def __init__(self, outbox: Outbox, sender_factory: Callable[[], Sender], now: datetime):
+        self._outbox = outbox
         self._sender_factory = sender_factory
         self._now = now
         self._kicked = threading.Event()
@@ -47,7 +46,7 @@ class BackgroundFlusher:
         with self._reported:
             refusals, self.report.refusals = self.report.refusals, []
         if refusals:
-            self._service.record_refusals(refusals, self._now)
+            self._outbox.record_refusals(refusals, self._now)
 
     def finish(self) -> SendReport:
         """Stop the thread, then send whatever is still due, including what sending itself
@@ -76,7 +75,7 @@ class BackgroundFlusher:
 
     def _flush(self, *, beside_intake: bool) -> int:
         """One round of sending; returns how many mails it dealt with."""
-        part = self._service.flush_outbox(
+        part = self._outbox.flush_outbox(
             self._sender_factory, self._now, beside_intake=beside_intake
         )
         with self._reported:

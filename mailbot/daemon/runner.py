@@ -36,7 +36,9 @@ class Daemon:
         notifier: Notifier | None = None,
     ) -> None:
         self.settings = settings
-        self.service = service
+        self.intake = service.intake
+        self.outbox = service.outbox
+        self.duties = service.duties
         self.clock = clock
         self.mailbox_factory = mailbox_factory
         self.sender_factory = sender_factory
@@ -89,9 +91,7 @@ class Daemon:
         """Deadlines do not wait for the mailbox: remind, escalate and send while IMAP is down."""
         now = self.clock.now()
         try:
-            self.service.tick(now)
-            self.service.digest(now)
-            self.flush(now)
+            self.duties.run_due(now, None, self.flush)
         except MailbotError as exc:
             log.error("deadline round without IMAP failed: %s", exc)
         except Exception:
@@ -132,16 +132,11 @@ class Daemon:
             mailbox.close()
 
     def cycle(self, mailbox: ImapMailbox) -> datetime:
-        """One round: take in what arrived, queue what fell due, then send. The clock is read
-        once: every step of the round acts at the same moment, which it returns."""
+        """One round: take in what arrived, then what is due (sending included). The clock is
+        read once: every step of the round acts at the same moment, which it returns."""
         now = self.clock.now()
-        self.service.poll_once(mailbox, now, self.stop.is_set, alive=self._ping)
-        self.service.tick(now)
-        self.service.digest(now)
-        self.service.yearly_report(now)
-        self.service.daily_purge(now, mailbox)
-        self.flush(now)
-        self.service.store.archive(now)
+        self.intake.poll_once(mailbox, now, self.stop.is_set, alive=self._ping)
+        self.duties.run_due(now, mailbox, self.flush)
         return now
 
     def _interrupted(self) -> bool:
@@ -151,7 +146,7 @@ class Daemon:
     def flush(self, now: datetime) -> None:
         if self._smtp_retry_at is not None and now < self._smtp_retry_at:
             return
-        report = self.service.flush_outbox(self.sender_factory, now, self._stop_requested)
+        report = self.outbox.flush_outbox(self.sender_factory, now, self._stop_requested)
         if report.unreachable:
             delay = self._smtp_backoff.next_delay()
             self._smtp_retry_at = now + timedelta(seconds=delay)
@@ -165,8 +160,8 @@ class Daemon:
 
     def _next_wake(self, now: datetime) -> datetime | None:
         """The next deadline notice or outbox retry, never sooner than the SMTP backoff."""
-        moments = [self.service.next_deadline(now), self.service.next_daily(now)]
-        retry = self.service.next_outbox_attempt()
+        moments = [self.duties.next_deadline(now), self.duties.next_daily(now)]
+        retry = self.outbox.next_outbox_attempt()
         if retry is not None:
             moments.append(max(retry, self._smtp_retry_at) if self._smtp_retry_at else retry)
         return min((m for m in moments if m is not None), default=None)

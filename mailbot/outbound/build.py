@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +14,15 @@ from mailbot.config.terms import term_text
 from mailbot.mail.headers import message_id_domain
 from mailbot.mail.ical import invitation
 from mailbot.mail.tags import ensure_tag, neutralise
-from mailbot.model import Case, MessageRecord, OutAttachment, OutboundMail, SendMail
+from mailbot.model import (
+    Case,
+    Changes,
+    Event,
+    MessageRecord,
+    OutAttachment,
+    OutboundMail,
+    SendMail,
+)
 from mailbot.outbound.letters.letter import Letter, render_letter
 from mailbot.outbound.render import Rendered, Renderer
 from mailbot.procedure.audience import Recipient, is_respondent, recipients, sees_content
@@ -123,6 +133,85 @@ def language_for(recipient: Recipient, case: Case | None, settings: Settings) ->
     if recipient.role in ("complainant", "respondent") and case is not None:
         return case.language
     return settings.organisation.language
+
+
+class MailBuilder:
+    """Effects into outbox mail for one deployment: made once from its settings and
+    renderer, so no caller passes them along."""
+
+    def __init__(self, settings: Settings, renderer: Renderer) -> None:
+        self.settings = settings
+        self.renderer = renderer
+
+    def build(
+        self,
+        effect: SendMail,
+        case: Case | None,
+        trigger: MessageRecord | None,
+        now: datetime,
+    ) -> list[OutboundMail]:
+        """One outbound mail per recipient of the effect (`build_mails`)."""
+        return build_mails(effect, case, trigger, self.settings, self.renderer, now)
+
+    def build_all(
+        self,
+        effects: Iterable[SendMail],
+        case: Case | None,
+        trigger: MessageRecord | None,
+        now: datetime,
+    ) -> list[OutboundMail]:
+        return [mail for effect in effects for mail in self.build(effect, case, trigger, now)]
+
+    def case_changes(
+        self,
+        case: Case,
+        effects: Iterable[SendMail],
+        trigger: MessageRecord | None,
+        now: datetime,
+    ) -> Changes:
+        """The case with its outgoing mail recorded in its timeline, and that mail queued;
+        each letter made is recorded with its SHA-256 (which letter was sent is provable)."""
+        outbox: list[OutboundMail] = []
+        letters: dict[tuple[str, str], tuple[SendMail, list[str]]] = {}
+        for effect in effects:
+            mails = self.build(effect, case, trigger, now)
+            outbox += mails
+            template = effect.context.get("letter_template") or effect.template
+            for out in mails:
+                for sha in filter(None, map(letter_sha256, out.attachments)):
+                    letters.setdefault((template, sha), (effect, []))[1].append(out.to)
+        case_mail = [m for m in outbox if m.case_id == case.id]
+        case = replace(case, messages=(*case.messages, *map(as_record, case_mail)))
+        for (template, sha), (effect, to) in letters.items():
+            # In the timeline like a mail: the letter's text, to the complainant's address.
+            event = Event(now, "mailbot", "letter", f"{template} sha256:{sha} to {', '.join(to)}")
+            letter = self._letter_record(case, effect, template, sha, trigger, now)
+            case = replace(case, messages=(*case.messages, letter), events=(*case.events, event))
+        return Changes(cases=[case], outbox=outbox)
+
+    def _letter_record(
+        self,
+        case: Case,
+        effect: SendMail,
+        template: str,
+        sha: str,
+        trigger: MessageRecord | None,
+        now: datetime,
+    ) -> MessageRecord:
+        context = letter_context(effect, case, trigger, self.settings)
+        rendered = self.renderer.render(template, case.language, {**context, "as_letter": True})
+        address = ", ".join((case.complainant.name, *(case.postal_address or "").splitlines()))
+        complaints = self.settings.addresses.complaints
+        return MessageRecord(
+            message_id=f"letter-{sha[:24]}@{message_id_domain(complaints)}",
+            direction="out",
+            from_addr=complaints,
+            to=(address,),
+            subject=rendered.subject,
+            at=now,
+            text=rendered.text,
+            kind="letter",
+        )
 
 
 def build_mails(

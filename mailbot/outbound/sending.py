@@ -18,22 +18,18 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from mailbot.backoff import Backoff
+from mailbot.config.settings import Settings
 from mailbot.errors import AddressNotSupported, SmtpError, SmtpQuotaError, StoreError
 from mailbot.mail.compose import compose
 from mailbot.model import Changes, MessageRecord, OutboundMail, SendMail
-from mailbot.outbound.build import build_mails
+from mailbot.outbound.build import MailBuilder
 from mailbot.outbound.lanes import split_lanes
 from mailbot.outbound.pacing import Pacer
-from mailbot.procedure import DeliveryFailed, transition
-
-if TYPE_CHECKING:
-    from mailbot.config.settings import Settings
-    from mailbot.daemon.actions import Actions
-    from mailbot.outbound.render import Renderer
-    from mailbot.store.store import Store
+from mailbot.procedure import DeliveryFailed, Policy, transition
+from mailbot.store.store import Store
 
 log = logging.getLogger("mailbot")
 
@@ -42,7 +38,7 @@ ROUND_SECONDS = 30.0  # a paced round waits for turns this long at most; the res
 # What `_send_one` says the lane does next: the next mail, or this one again.
 NEXT, AGAIN = "next", "again"
 
-__all__ = ["OutboxSending", "SendReport", "Sender"]
+__all__ = ["Outbox", "Refusal", "SendReport", "Sender"]
 
 
 class Sender(Protocol):
@@ -94,15 +90,19 @@ class SendReport:
         self.refusals += other.refusals
 
 
-class OutboxSending:
-    """Mixed into Service, whose settings, store and actions it uses."""
+class Outbox:
+    """The store's outbox sent over SMTP; a mail that fails for good is recorded on its case
+    as the procedure (`policy`) says, its notices made by `mails`."""
 
-    settings: Settings
-    store: Store
-    actions: Actions
-    renderer: Renderer
-    _pacer: Pacer | None = None
-    _paced_until: datetime | None = None  # a paced round ended: the next turn comes then
+    def __init__(
+        self, settings: Settings, store: Store, mails: MailBuilder, policy: Policy
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.mails = mails
+        self.policy = policy
+        self._pacer: Pacer | None = None
+        self._paced_until: datetime | None = None  # a paced round ended: the next turn comes then
 
     @property
     def pacer(self) -> Pacer:
@@ -338,13 +338,13 @@ class OutboxSending:
         )
         internal = self.settings.staff_member(mail.to) or self.settings.committee_member(mail.to)
         event = DeliveryFailed(notice, mail.to)
-        updated, effects = transition(case, event, now, self.actions.policy)
+        updated, effects = transition(case, event, now, self.policy)
         if refusal.kind == UNSUPPORTED:  # the procedure says who is told; this, what is wrong:
             effects = [  # no address to check, the person must be reached another way
                 replace(e, template="address_unsupported") if e.template == "delivery_failed" else e
                 for e in effects
             ]
-        changes = self.actions.case_changes(updated, [] if internal else effects, notice, now)
+        changes = self.mails.case_changes(updated, [] if internal else effects, notice, now)
         self.store.apply(changes)
 
     def _alert_operator(self, failed: list[Refusal], now: datetime) -> None:
@@ -371,8 +371,7 @@ class OutboxSending:
         trigger = MessageRecord(
             f"outbox-failed-{failed[0].mail.message_id}", "in", "", (), "", now, ""
         )
-        outbox = build_mails(effect, None, trigger, self.settings, self.renderer, now)
-        self.store.apply(Changes(outbox=outbox))
+        self.store.apply(Changes(outbox=self.mails.build(effect, None, trigger, now)))
 
     def _load_raw(self, sha: str) -> bytes:
         return self.store.raw_path(sha).read_bytes()
