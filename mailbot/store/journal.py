@@ -14,8 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from mailbot.store.fsutil import append_lines, fsync_dir, read_lines
-
-SENT_JOURNAL = "outbox-sent.log"
+from mailbot.store.layout import SENT_JOURNAL
 
 __all__ = ["SENT_JOURNAL", "SentJournal"]
 

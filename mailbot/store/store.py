@@ -1,85 +1,36 @@
-"""The case store: TinyDB behind atomic writes, one owning process, batched commits.
+"""The case store: the one object the rest of mailbot reads and changes cases through.
 
 The hot file holds what the daemon works on — open and recently closed cases, pending mail,
 recent dedupe keys — and is replaced whole, atomically, once per batch; documents keep their
 JSON text between commits (`hotfile.py`), so a commit encodes only what changed. Closed cases
 and old dedupe keys move to the cold store (`coldstore.py`) so the hot file does not grow with
-history. Sent mail is journalled at once (`sentlog.py`) and folded in by the next commit.
+history. Sent mail is journalled at once (`journal.py`) and folded in by the next commit.
+docs/storage.md describes every file, the order of the writes and what a crash leaves.
 """
 
 from __future__ import annotations
 
-import bisect
-import contextlib
-import fcntl
-import hashlib
-import json
-import os
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tinydb import TinyDB
-from tinydb.storages import Storage
-
-from mailbot.errors import StoreCorruptError, StoreError, StoreLockedError
+from mailbot.errors import StoreCorruptError, StoreError
 from mailbot.model import Case, Changes, OutboundMail, SeenRecord
+from mailbot.store import datadir, kept
+from mailbot.store.backups import list_backups, write_backup
 from mailbot.store.codec import from_dict, to_dict
 from mailbot.store.coldstore import ColdStore
-from mailbot.store.fsutil import (
-    atomic_write,
-    find_symlink,
-    fsync_paths,
-    symlink_refusal,
-    write_inside,
-)
-from mailbot.store.hotfile import assemble, encode
+from mailbot.store.fsutil import atomic_write, fsync_paths
+from mailbot.store.hotfile import assemble, encode, open_db
 from mailbot.store.journal import SentJournal
+from mailbot.store.layout import COLD_DIR, STORE_FILE
+from mailbot.store.replies import ReplyLedger
 
-STORE_FILE = "store.json"
-LOCK_FILE = "mailbot.lock"
-COLD_DIR = "archive"
 HOT_SEEN_DAYS = 30  # dedupe keys younger than this stay in the hot file
-# Capped replies `cap` places apart are more than an hour apart: no closed hour holds more.
-PAST_AN_HOUR = timedelta(hours=1, seconds=1)
-BACKUP_DIR = "backups"
-BACKUPS_KEPT = 3
 
 __all__ = ["STORE_FILE", "Store"]
-
-
-class HotFileStorage(Storage):
-    """TinyDB reads the hot file through this; `Store.commit` writes it (atomically)."""
-
-    def __init__(self, path: str) -> None:
-        self._path = Path(path)
-        self._data: dict[str, dict[str, Any]] | None = None
-
-    def read(self) -> dict[str, dict[str, Any]] | None:
-        # TinyDB reads once per table: the file is parsed once (nothing writes through here).
-        if self._data is None:
-            self._data = self._read()
-        return self._data
-
-    def _read(self) -> dict[str, dict[str, Any]] | None:
-        try:
-            text = self._path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise StoreError(f"cannot read {self._path}: {exc.strerror}") from exc
-        try:
-            return json.loads(text)
-        except ValueError as exc:
-            raise StoreCorruptError(f"{self._path} is not a valid store file: {exc}") from exc
-
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
-        raise StoreError("the hot file is written only by Store.commit")
-
-    def close(self) -> None:
-        pass
 
 
 class Store:
@@ -116,13 +67,7 @@ class Store:
         self._counters: dict[str, int] = {}
         self._meta: dict[str, str] = {}
         self._stats: list[dict[str, Any]] = []
-        # Automatic replies of the last day, per address when queued (the daily cap per
-        # sender), and the turn of each capped one (the global hourly cap; a held reply's turn
-        # may lie ahead). Sorted, so a count is a bisection: the pipeline asks for every mail.
-        self._auto: list[datetime] = []
-        self._auto_to: dict[str, list[datetime]] = {}
-        self._auto_latest: datetime | None = None
-        self._capped_sent: list[datetime] = []  # when capped replies actually went
+        self._replies = ReplyLedger()  # automatic replies of the last day, for the caps
         self._dirty = False
         self._removed: set[str] = set()
         self._unsynced: list[Path] = []
@@ -137,42 +82,13 @@ class Store:
             if not (store.data_dir / STORE_FILE).exists():
                 raise StoreError(f"no store in {store.data_dir}")
         else:
-            store._acquire_lock()
+            store._lock_fd = datadir.take(store.data_dir)
         try:
             store._load()
         except BaseException:
             store.close()
             raise
         return store
-
-    def _acquire_lock(self) -> None:
-        try:
-            self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-        except OSError as exc:
-            raise StoreError(f"cannot use data dir {self.data_dir}: {exc.strerror}") from exc
-        if (link := find_symlink(self.data_dir)) is not None:
-            os.close(fd)
-            raise StoreError(symlink_refusal(self.data_dir, link))
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            owner = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-            os.close(fd)
-            raise StoreLockedError(
-                f"{self.data_dir} is in use by another mailbot process (pid {owner})"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        self._lock_fd = fd
-        self._remove_stale_temp_files()
-
-    def _remove_stale_temp_files(self) -> None:
-        """Temp files of writes a crash or a full disk cut short (we hold the lock now)."""
-        for pattern in (".*.tmp", "mail/*/.*.tmp", "attachments/*/.*.tmp", f"{COLD_DIR}/*/.*.tmp"):
-            for path in self.data_dir.glob(pattern):
-                with contextlib.suppress(OSError):
-                    path.unlink()
 
     def _load(self) -> None:
         try:
@@ -187,25 +103,15 @@ class Store:
             ) from exc
 
     def backups(self) -> list[Path]:
-        return sorted((self.data_dir / BACKUP_DIR).glob("store-*.json"))
+        return list_backups(self.data_dir)
 
     def backup(self, now: datetime) -> Path | None:
         """A daily copy of the committed hot file; the newest few are kept."""
-        source = self.data_dir / STORE_FILE
-        if not source.exists():
-            return None
-        folder = self.data_dir / BACKUP_DIR
-        folder.mkdir(exist_ok=True, mode=0o700)
-        target = folder / f"store-{now.strftime('%Y%m%d')}.json"
-        if not target.exists():
-            atomic_write(target, source.read_bytes())
-        for old in self.backups()[:-BACKUPS_KEPT]:
-            old.unlink()
-        return target
+        return write_backup(self.data_dir, now)
 
     def _load_hot(self) -> None:
         # TinyDB reads the file; the parsed form is let go of once the store has taken it in.
-        db = TinyDB(str(self.data_dir / STORE_FILE), storage=HotFileStorage)
+        db = open_db(self.data_dir / STORE_FILE)
         for doc in db.table("cases").all():
             case = from_dict(Case, doc)
             self._cases[case.id] = case
@@ -221,16 +127,7 @@ class Store:
         self._meta = {d["key"]: d["value"] for d in db.table("meta").all()}
         self._stats = [dict(d) for d in db.table("stats").all()]
         self._counters = {d["key"]: d["value"] for d in db.table("counters").all()}
-        for doc in db.table("autoreplies").all():
-            at = datetime.fromisoformat(doc["at"])
-            kind = doc.get("kind")  # none: a record from before held replies counted for both
-            if kind in (None, "sender"):
-                bisect.insort(self._auto_to.setdefault(doc["to"], []), at)
-                self._auto_latest = max(self._auto_latest or at, at)
-            if kind in (None, "turn"):
-                bisect.insort(self._auto, at)
-            if kind == "sent":
-                bisect.insort(self._capped_sent, at)
+        self._replies.load(db.table("autoreplies").all())
         if not self.readonly or (self.data_dir / COLD_DIR).exists():
             self.cold.load()
         for case_id in [*self._cases, *self.cold.case_ids()]:
@@ -243,7 +140,7 @@ class Store:
         with self._lock:
             self._open = False  # uncommitted changes are dropped on purpose: only commit() writes
             if self._lock_fd is not None:
-                os.close(self._lock_fd)
+                datadir.release(self._lock_fd)
                 self._lock_fd = None
 
     def __enter__(self) -> Store:
@@ -298,16 +195,14 @@ class Store:
         """Automatic replies queued since `since` to one address, or (None) capped replies
         whose turn is at or after `since` (held ones included)."""
         with self._lock:
-            times = self._auto if to is None else self._auto_to.get(to.lower(), [])
-            return len(times) - bisect.bisect_left(times, since)
+            return self._replies.count(to, since)
 
     def auto_reply_turns(self, now: datetime, cap: int, count: int = 1) -> list[datetime]:
         """When `count` more capped automatic replies may go out: at once while the hour's
         budget lasts, else each more than an hour after the reply `cap` places before it.
         Turns are handed out in order, so no 60 minutes ever hold more than `cap`."""
         with self._lock:
-            taken = self._auto[-cap:]
-            return [_next_turn(taken, now, cap) for _ in range(count)]
+            return self._replies.next_turns(now, cap, count)
 
     def waiting_replies(self) -> list[OutboundMail]:
         """Capped automatic replies the hourly cap held back, not sent yet."""
@@ -357,36 +252,18 @@ class Store:
             self._reply_cap = cap
 
     def _within_the_hour(self, due: list[OutboundMail], now: datetime) -> list[OutboundMail]:
-        """Turns keep the hour within the cap when each reply goes at its turn. When more come
-        due at once (mailbot was down past their turns), only the hour's room goes now and
-        every capped reply still waiting gets a new turn, in the same order."""
-        capped = sorted((m for m in due if m.capped), key=_turn)
-        cap = self._reply_cap
-        if cap is None or not capped:
+        """The due mail the hourly cap lets go now; the capped mail left waiting gets new
+        turns (`ReplyLedger.within_the_hour`), committed like any change."""
+        if self._reply_cap is None:
             return due
-        hour_ago = bisect.bisect_left(self._capped_sent, now - timedelta(hours=1))
-        recent = self._capped_sent[hour_ago:]
-        room = max(cap - len(recent), 0)
-        if len(capped) <= room:
-            return due
-        going = {m.message_id for m in capped[:room]}
-        waiting = sorted(
-            (
-                m
-                for m in self._outbox.values()
-                if m.status == "pending" and m.capped and m.message_id not in going
-            ),
-            key=_turn,
+        going, retimed = self._replies.within_the_hour(
+            due, self._outbox.values(), now, self._reply_cap
         )
-        taken = [*recent, *[now] * len(going)]
-        for mail in waiting:
-            turn = _next_turn(taken, now, cap)
-            if mail.next_attempt_at != turn:
-                self._outbox[mail.message_id] = replace(mail, next_attempt_at=turn)
-                self._stale["outbox"].add(mail.message_id)
-                self._dirty = True
-        self._auto = taken
-        return [m for m in due if not m.capped or m.message_id in going]
+        for mail in retimed:
+            self._outbox[mail.message_id] = mail
+            self._stale["outbox"].add(mail.message_id)
+            self._dirty = True
+        return going
 
     def hold_back(self, message_id: str) -> None:
         """Keep a mail out of `pending_outbox` until its refusal is recorded (in memory only:
@@ -414,7 +291,7 @@ class Store:
                 self._count(case.id)
             for mail in changes.outbox:
                 if mail.message_id not in self._outbox:
-                    self._note_auto(mail)
+                    self._replies.note(mail)
                     self._outbox[mail.message_id] = mail
                     self._outbox_json[mail.message_id] = b""
                     self._uncommitted_mail.add(mail.message_id)
@@ -474,8 +351,7 @@ class Store:
     def _set_sent(self, message_id: str, at: datetime) -> None:
         mail = self._outbox.get(message_id)
         if mail is not None and mail.status != "sent":
-            if mail.capped:
-                bisect.insort(self._capped_sent, at)
+            self._replies.sent(mail, at)
             self._outbox[message_id] = replace(mail, status="sent", sent_at=at)
             self._stale["outbox"].add(message_id)
             self._dirty = True
@@ -518,18 +394,10 @@ class Store:
             del self._outbox[key]
             self._outbox_json.pop(key, None)
             self._stale["outbox"].discard(key)
-        self._forget_old_auto()
+        self._replies.forget_old()
         self._encode_stale()
         small = {
-            "autoreplies": [
-                *(
-                    {"to": to, "at": at.isoformat(), "kind": "sender"}
-                    for to, times in self._auto_to.items()
-                    for at in times
-                ),
-                *({"to": "", "at": at.isoformat(), "kind": "turn"} for at in self._auto),
-                *({"to": "", "at": at.isoformat(), "kind": "sent"} for at in self._capped_sent),
-            ],
+            "autoreplies": self._replies.rows(),
             "counters": [{"key": k, "value": v} for k, v in sorted(self._counters.items())],
             "meta": [{"key": k, "value": v} for k, v in sorted(self._meta.items())],
             "stats": self._stats,
@@ -540,31 +408,6 @@ class Store:
             "seen": list(self._seen_json.values()),
             **{name: [encode(doc) for doc in docs] for name, docs in small.items()},
         }
-
-    def _note_auto(self, mail: OutboundMail) -> None:
-        """Count a newly queued automatic reply: for its address when queued, and, when
-        capped, at its turn (the moment it may go), so the cap counts what goes out when."""
-        if ("Auto-Submitted", "auto-replied") not in mail.headers:
-            return
-        bisect.insort(self._auto_to.setdefault(mail.to.lower(), []), mail.created_at)
-        self._auto_latest = max(self._auto_latest or mail.created_at, mail.created_at)
-        if mail.capped:
-            bisect.insort(self._auto, mail.next_attempt_at or mail.created_at)
-
-    def _forget_old_auto(self) -> None:
-        """Older than a day counts for no cap (the turns: a day before the last one)."""
-        for times in (self._auto, self._capped_sent):
-            if times:
-                del times[: bisect.bisect_right(times, times[-1] - timedelta(days=1))]
-        if self._auto_latest is None:
-            return
-        cutoff = self._auto_latest - timedelta(days=1)
-        for to, times in list(self._auto_to.items()):
-            if times[0] > cutoff:
-                continue
-            del times[: bisect.bisect_right(times, cutoff)]
-            if not times:
-                del self._auto_to[to]
 
     def _encode_stale(self) -> None:
         for case_id in self._stale["cases"]:
@@ -627,58 +470,28 @@ class Store:
     def save_raw(self, raw: bytes) -> str:
         """Keep a message's original bytes as `.eml` under their SHA-256; returns the hash.
         Made durable by the next commit, before anything refers to it."""
-        sha = hashlib.sha256(raw).hexdigest()
-        self._save(self.raw_path(sha), raw)
+        sha = kept.digest(raw)
+        self._keep(self.raw_path(sha), raw)
         return sha
 
     def raw_path(self, sha: str) -> Path:
-        return self.data_dir / "mail" / sha[:2] / f"{sha}.eml"
+        return kept.raw_path(self.data_dir, sha)
 
     def save_attachment(self, payload: bytes) -> str:
         """Keep an attachment under a generated name; the sender's name is never a path."""
-        name = hashlib.sha256(payload).hexdigest() + ".bin"
-        self._save(self.attachment_path(name), payload)
+        name = kept.attachment_name(payload)
+        self._keep(self.attachment_path(name), payload)
         return name
 
-    def _save(self, path: Path, data: bytes) -> None:
-        try:
-            exists = path.lstat().st_size == len(data)  # content-addressed: the same bytes
-        except FileNotFoundError:
-            exists = False
-        durable = [path]  # synced by the next commit, even when it was there already: a run
-        # that crashed may have written it without
-        if not exists:
-            try:  # never through a symbolic link; folders it makes are synced too
-                durable = write_inside(self.data_dir, path.relative_to(self.data_dir), data)
-            except OSError as exc:
-                raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
+    def attachment_path(self, stored_name: str) -> Path:
+        return kept.attachment_path(self.data_dir, stored_name)
+
+    def _keep(self, path: Path, data: bytes) -> None:
+        durable = kept.keep(self.data_dir, path, data)
         with self._lock:
             self._unsynced += durable
-
-    def attachment_path(self, stored_name: str) -> Path:
-        return self.data_dir / "attachments" / stored_name[:2] / stored_name
 
     def delete_files(self, raw_hashes: list[str], attachments: list[str]) -> int:
         """Remove kept mail and attachments (after a purge was committed); returns how many."""
         paths = [self.raw_path(h) for h in raw_hashes]
-        paths += [self.attachment_path(n) for n in attachments]
-        count = 0
-        for path in paths:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-                count += 1
-        return count
-
-
-def _turn(mail: OutboundMail) -> datetime:
-    return mail.next_attempt_at or mail.created_at
-
-
-def _next_turn(taken: list[datetime], now: datetime, cap: int) -> datetime:
-    """The next turn after the `taken` ones (in order), appended to them: now, or later than
-    the last, and more than an hour after the one `cap` places back."""
-    turn = max(now, taken[-1]) if taken else now
-    if len(taken) >= cap:
-        turn = max(turn, taken[-cap] + PAST_AN_HOUR)
-    taken.append(turn)
-    return turn
+        return kept.delete(paths + [self.attachment_path(n) for n in attachments])
