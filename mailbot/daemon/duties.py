@@ -63,9 +63,9 @@ class Duties:
         self, now: datetime, mailbox: Purgeable | None, send: Callable[[datetime], None]
     ) -> None:
         """Everything due at `now`, in this order: deadline notices, the digest, the yearly
-        report, the daily purge, then `send` (the outbox), then archiving. With no mailbox
-        (IMAP is down) only the deadline notices and the digest, then `send`: the rest
-        waits for a round with the mailbox."""
+        report, the daily purge, then `send` (the runner's: it keeps the SMTP backoff), then
+        archiving. With no mailbox (IMAP is down) only the deadline notices and the digest,
+        then `send`: the rest waits for a round with the mailbox."""
         self.tick(now)
         self.digest(now)
         if mailbox is not None:

@@ -75,9 +75,7 @@ class BackgroundFlusher:
 
     def _flush(self, *, beside_intake: bool) -> int:
         """One round of sending; returns how many mails it dealt with."""
-        part = self._outbox.flush_outbox(
-            self._sender_factory, self._now, beside_intake=beside_intake
-        )
+        part = self._outbox.flush(self._sender_factory, self._now, beside_intake=beside_intake)
         with self._reported:
             self.report.add(part)
         return part.sent + part.deferred + part.failed

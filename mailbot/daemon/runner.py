@@ -146,7 +146,7 @@ class Daemon:
     def flush(self, now: datetime) -> None:
         if self._smtp_retry_at is not None and now < self._smtp_retry_at:
             return
-        report = self.outbox.flush_outbox(self.sender_factory, now, self._stop_requested)
+        report = self.outbox.flush(self.sender_factory, now, self._stop_requested)
         if report.unreachable:
             delay = self._smtp_backoff.next_delay()
             self._smtp_retry_at = now + timedelta(seconds=delay)
@@ -161,7 +161,7 @@ class Daemon:
     def _next_wake(self, now: datetime) -> datetime | None:
         """The next deadline notice or outbox retry, never sooner than the SMTP backoff."""
         moments = [self.duties.next_deadline(now), self.duties.next_daily(now)]
-        retry = self.outbox.next_outbox_attempt()
+        retry = self.outbox.next_attempt()
         if retry is not None:
             moments.append(max(retry, self._smtp_retry_at) if self._smtp_retry_at else retry)
         return min((m for m in moments if m is not None), default=None)

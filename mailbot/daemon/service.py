@@ -61,13 +61,13 @@ class Service:
         *,
         beside_intake: bool = False,
     ) -> SendReport:
-        return self.outbox.flush_outbox(senders, now, should_stop, beside_intake=beside_intake)
+        return self.outbox.flush(senders, now, should_stop, beside_intake=beside_intake)
 
     def record_refusals(self, refusals: list[Refusal], now: datetime) -> None:
         self.outbox.record_refusals(refusals, now)
 
     def next_outbox_attempt(self) -> datetime | None:
-        return self.outbox.next_outbox_attempt()
+        return self.outbox.next_attempt()
 
     # --- duties ---------------------------------------------------------------------------
 

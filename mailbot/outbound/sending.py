@@ -116,7 +116,7 @@ class Outbox:
     def pacer(self, pacer: Pacer) -> None:
         self._pacer = pacer
 
-    def flush_outbox(
+    def flush(
         self,
         senders: Callable[[], Sender],
         now: datetime,
@@ -261,7 +261,7 @@ class Outbox:
 
     def _turn_comes(self, round_: _Round, later: float, left: int) -> None:
         """The lane's next turn comes after this round: the rest waits, and the daemon
-        wakes for it (`next_outbox_attempt`)."""
+        wakes for it (`next_attempt`)."""
         at = round_.now + timedelta(seconds=later - round_.start)
         self._paced_until = at
         log.info("outbox: %d mail(s) wait for their turn at %s (paced)", left, at)
@@ -376,7 +376,7 @@ class Outbox:
     def _load_raw(self, sha: str) -> bytes:
         return self.store.raw_path(sha).read_bytes()
 
-    def next_outbox_attempt(self) -> datetime | None:
+    def next_attempt(self) -> datetime | None:
         """When the outbox next has mail to send: not before the pacer's next turn."""
         due = self._next_due()
         paced = self._paced_until
