@@ -1,4 +1,5 @@
-"""Frozen settings types: what the rest of mailbot receives once config is loaded."""
+"""Frozen settings types: what the rest of mailbot receives, and the one source of the config's
+keys and defaults (config.schema derives them from these fields)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ LANGUAGES = ("nl", "en")
 STAFF_ROLES = ("contact", "co-owner")
 COMMITTEE_ROLES = ("chair", "member")
 TERM_UNITS = ("working_days", "days", "weeks", "months", "years")
+# The default port of each `security` mode; a port not written follows the mode.
+IMAP_PORTS = MappingProxyType({"tls": 993, "starttls": 143, "none": 143})
+SMTP_PORTS = MappingProxyType({"tls": 465, "starttls": 587, "none": 25})
+PASSWORD_KEYS = ("password_file", "password_env", "password")  # one of them gives the password
 DEADLINE_NAMES = (
     "direct.response",
     "direct.resolution",
@@ -34,17 +39,13 @@ DEADLINE_NAMES = (
     "formal.evaluation",
     "retention",
 )
-DEFAULT_TERMS = {
-    "direct.response": "1 working day",
-    "direct.resolution": "5 working days",
-    "mediation.meeting": "10 working days",
-    "mediation.outcome": "4 weeks",
-    "formal.acknowledgement": "5 working days",
-    "formal.decision": "4 weeks",
-    "formal.registered_post": "2 working days",
-    "formal.evaluation": "10 working days",
-    "retention": "2 years",
-}
+TOML_KEYS = "toml_keys"
+
+
+def written_as(*keys: str) -> Mapping[str, tuple[str, ...]]:
+    """Field metadata: the config keys that give this field, where they are not its name alone;
+    none for a field the loader works out itself."""
+    return MappingProxyType({TOML_KEYS: keys})
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,8 @@ class Organisation:
 class ImapSettings:
     host: str
     username: str
-    password: str = field(repr=False)
-    port: int = 993
+    password: str = field(repr=False, metadata=written_as(*PASSWORD_KEYS))
+    port: int = IMAP_PORTS["tls"]
     security: str = "tls"
     folder: str = "INBOX"
     processed_folder: str = "Processed"
@@ -95,10 +96,10 @@ class ImapSettings:
 @dataclass(frozen=True)
 class SmtpSettings:
     host: str
-    port: int = 587
+    port: int = SMTP_PORTS["starttls"]
     security: str = "starttls"
     username: str | None = None
-    password: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False, metadata=written_as(*PASSWORD_KEYS))
     timeout_seconds: float = 30.0
     connections: int = 3  # SMTP sessions at once when many mails are due
     auth: str = "password"  # "oauth2": log in as `username` with a bearer token
@@ -156,11 +157,13 @@ class OAuth2Settings:
 
     provider: str  # one of OAUTH2_PROVIDERS
     client_id: str  # "" with token_command, which needs none
-    credential: str  # one of OAUTH2_CREDENTIALS
+    credential: str = field(metadata=written_as())  # one of OAUTH2_CREDENTIALS, from its keys
     token_url: str  # "" with token_command
     scope: str
     tenant: str | None = None
-    client_secret: str | None = field(default=None, repr=False)
+    client_secret: str | None = field(
+        default=None, repr=False, metadata=written_as("client_secret_file", "client_secret_env")
+    )
     client_certificate_file: Path | None = None
     private_key_file: Path | None = None
     service_account_file: Path | None = None
@@ -178,11 +181,25 @@ class StorageSettings:
     retention: Term = Term(2, "years")
 
 
+# A term [deadlines] does not set; the retention is the storage default (either section sets it).
+DEFAULT_TERMS = {
+    "direct.response": "1 working day",
+    "direct.resolution": "5 working days",
+    "mediation.meeting": "10 working days",
+    "mediation.outcome": "4 weeks",
+    "formal.acknowledgement": "5 working days",
+    "formal.decision": "4 weeks",
+    "formal.registered_post": "2 working days",
+    "formal.evaluation": "10 working days",
+    "retention": str(StorageSettings.retention),
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything mailbot was configured with; built once by `config.load_config`."""
 
-    source: Path
+    source: Path = field(metadata=written_as())  # the file itself
     organisation: Organisation
     imap: ImapSettings
     smtp: SmtpSettings
@@ -190,11 +207,13 @@ class Settings:
     staff: tuple[StaffMember, ...]
     committee: tuple[CommitteeMember, ...]
     storage: StorageSettings
-    deadlines: Mapping[str, Term] = field(default_factory=lambda: MappingProxyType({}))
+    deadlines: Mapping[str, Term] = field(
+        default_factory=lambda: MappingProxyType({}), metadata=written_as(*DEADLINE_NAMES)
+    )
     business_hours: BusinessHours = BusinessHours()
     security: SecuritySettings = SecuritySettings()
     oauth2: OAuth2Settings | None = None
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=(), metadata=written_as())  # found when loading
 
     def staff_member(self, email: str) -> StaffMember | None:
         email = email.lower()

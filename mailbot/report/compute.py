@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from mailbot.config.load import parse_term
 from mailbot.config.settings import DEADLINE_NAMES, DEFAULT_TERMS, Term
+from mailbot.config.terms import parse_term
 from mailbot.model import Case
 from mailbot.procedure.workdays import Calendar
 from mailbot.report.rows import OUTCOMES, TRACKS, VERDICTS, CaseRow, year_rows
