@@ -54,8 +54,8 @@ class Store:
         self._cases: dict[str, Case] = {}
         self._outbox: dict[str, OutboundMail] = {}
         # JSON texts of the documents, kept so a commit encodes only what changed (the ids in
-        # `_stale`). Dedupe records are kept only as dicts and text: there are many, and a
-        # lookup needs just one.
+        # `_stale`). Dedupe records are kept as dicts and text, not as SeenRecords: there are
+        # many, a lookup needs just one, and the archive's age scan reads one field of each.
         self._case_json: dict[str, bytes] = {}
         self._outbox_json: dict[str, bytes] = {}
         self._stale: dict[str, set[str]] = {"cases": set(), "outbox": set()}
