@@ -3,36 +3,28 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from test_store import NOW, make_case  # tests/ is on sys.path (not a package)
 
 from mailbot.errors import StoreCorruptError
-from mailbot.model import Case, Deadline, MessageRecord, Party
+from mailbot.model import Case, Deadline
 from mailbot.store.coldstore import RETENTION, SEEN, THREADS, ColdStore
-
-NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 
 
 def closed_case(
     case_id: str, *message_ids: str, retention: datetime | None = None, on_hold: bool = False
 ) -> Case:
-    messages = tuple(
-        MessageRecord(mid, "in", "klant@example.org", ("k@example.nl",), "s", NOW, "t")
-        for mid in message_ids
-    )
-    deadlines = (Deadline("retention", retention),) if retention else ()
-    return Case(
-        id=case_id,
-        track="direct",
+    case = make_case(case_id)
+    return replace(
+        case,
         stage="closed",
         status="closed",
-        complainant=Party("Klant", "klant@example.org"),
-        received_at=NOW,
-        language="nl",
-        messages=messages,
-        deadlines=deadlines,
+        messages=tuple(replace(case.messages[0], message_id=mid) for mid in message_ids),
+        deadlines=(Deadline("retention", retention),) if retention else (),
         on_hold=on_hold,
     )
 
