@@ -1,1 +1,1 @@
-"""Configuration: the TOML file read and checked once, the frozen settings types, and terms."""
+"""Configuration: the frozen settings types, the schema derived from them, terms, and `load`."""

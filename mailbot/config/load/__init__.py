@@ -1,5 +1,4 @@
-"""TOML → frozen, validated Settings: the file found and read, each section read and checked,
-then the checks across sections; every problem is reported at once."""
+"""TOML → frozen, validated Settings: each section read, then checked across; every problem told."""
 
 from __future__ import annotations
 
@@ -55,6 +54,8 @@ def load_config(path: Path, env: Mapping[str, str]) -> Settings:
 
 def _read_sections(ctx: Context, data: Mapping[str, Any]) -> dict[str, Any]:
     """Each section read on its own; the result holds one argument of Settings per section."""
+    # Both tables of the retention term, opened first: their errors come first, as they always
+    # have, and reconcile_retention needs them both.
     deadlines_table, storage_table = section(ctx, data, "deadlines"), section(ctx, data, "storage")
     parts = {
         "organisation": organisation(section(ctx, data, "organisation")),
