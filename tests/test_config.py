@@ -13,13 +13,9 @@ from typing import Any
 
 import pytest
 
-from mailbot.config.load import (
-    InvalidConfigError,
-    find_config,
-    load_config,
-    parse_term,
-)
+from mailbot.config.load import InvalidConfigError, find_config, load_config
 from mailbot.config.settings import DEADLINE_NAMES, DEFAULT_TERMS, Settings, Term
+from mailbot.config.terms import parse_term
 from mailbot.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -179,7 +175,7 @@ def test_example_config_loads_with_its_password_files_in_place(tmp_path):
 
 
 def test_example_config_documents_every_key():
-    from mailbot.config.load import SECTION_KEYS
+    from mailbot.config.schema import SECTION_KEYS
 
     text = EXAMPLE.read_text(encoding="utf-8")
     for section, keys in SECTION_KEYS.items():
