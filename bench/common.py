@@ -35,6 +35,7 @@ if str(REPO / "tests") not in sys.path:
 
 from imapclient import IMAPClient  # noqa: E402
 
+from mailbot.config.builder import COMMITTEE, COMPLAINTS, example_config, toml_text  # noqa: E402
 from mailbot.config.load import load_config  # noqa: E402
 from mailbot.config.settings import Settings  # noqa: E402
 from mailbot.demo.devmail import EmbeddedImapServer, free_port  # noqa: E402
@@ -42,9 +43,6 @@ from mailbot.demo.devmail import EmbeddedImapServer, free_port  # noqa: E402
 from dovecot import DovecotServer, find_dovecot  # noqa: E402  (tests/dovecot.py)
 
 LOOPBACK = "127.0.0.1"
-COMPLAINTS = "klachten@example.nl"
-COMMITTEE = "klachtencommissie@example.nl"
-OPERATOR = "beheer@example.nl"
 IMAP_PASSWORD = "geheim-bench"
 _PAUSE = threading.Event()  # never set: waited on for bounded pauses
 
@@ -266,66 +264,6 @@ class SinkProcess:
 
 # --- mailbot config ----------------------------------------------------------------------------
 
-CONFIG = """\
-[organisation]
-name = "Voorbeeld Training & Coaching"
-language = "nl"
-timezone = "Europe/Amsterdam"
-
-[imap]
-host = "{imap_host}"
-port = {imap_port}
-security = "none"
-username = "{imap_user}"
-password_file = "{password_file}"
-idle = {idle}
-poll_seconds = {poll_seconds}
-batch_size = {batch_size}
-timeout_seconds = 30
-
-[smtp]
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-timeout_seconds = 30
-
-[addresses]
-complaints = "{complaints}"
-committee = "{committee}"
-operator = "{operator}"
-
-[[staff]]
-name = "Anna de Vries"
-email = "anna@example.nl"
-alias = "anna"
-roles = ["contact", "co-owner"]
-
-[[staff]]
-name = "Pieter Bakker"
-email = "pieter@example.nl"
-alias = "pieter"
-roles = ["contact"]
-
-[[committee]]
-name = "Bram Jansen"
-email = "bram.jansen@example.org"
-role = "chair"
-
-[[committee]]
-name = "Carla Smit"
-email = "carla.smit@example.org"
-role = "member"
-
-[security]
-trusted_authserv_id = "mx.example.nl"
-# The benchmark's senders are thousands of distinct people, not a flood: lift the hourly cap
-# on automatic replies (default 200) so every complaint gets its acknowledgement.
-max_auto_replies_per_hour = 1000000
-
-[storage]
-data_dir = "{data_dir}"
-"""
-
 
 def write_config(
     directory: Path,
@@ -342,23 +280,27 @@ def write_config(
     password_file = directory / "imap-password"
     password_file.write_text(IMAP_PASSWORD)
     password_file.chmod(0o600)
-    path = directory / "mailbot.toml"
-    path.write_text(
-        CONFIG.format(
-            imap_host=server.host,
-            imap_port=server.port,
-            imap_user=imap_user,
-            password_file=password_file,
-            idle=str(idle).lower(),
-            poll_seconds=poll_seconds,
-            batch_size=batch_size,
-            smtp_port=smtp_port,
-            complaints=COMPLAINTS,
-            committee=COMMITTEE,
-            operator=OPERATOR,
-            data_dir=data_dir or directory / "data",
-        )
+    config = example_config(
+        organisation={"language": "nl", "timezone": "Europe/Amsterdam"},
+        imap={
+            "host": server.host,
+            "port": server.port,
+            "username": imap_user,
+            "password_file": password_file,
+            "idle": idle,
+            "poll_seconds": poll_seconds,
+            "batch_size": batch_size,
+            "timeout_seconds": 30,
+        },
+        smtp={"port": smtp_port, "timeout_seconds": 30},
+        # The benchmark's senders are thousands of distinct people, not a flood: lift the
+        # hourly cap on automatic replies (default 200) so every complaint gets its
+        # acknowledgement.
+        security={"trusted_authserv_id": "mx.example.nl", "max_auto_replies_per_hour": 1_000_000},
+        storage={"data_dir": data_dir or directory / "data"},
     )
+    path = directory / "mailbot.toml"
+    path.write_text(toml_text(config))
     return path
 
 

@@ -17,9 +17,9 @@ import pytest
 from mailbot.config.builder import example_config, toml_text
 from mailbot.config.load import load_config
 from mailbot.config.settings import Settings
-from mailbot.demo.office import config_toml
+from mailbot.demo.office import ANNA, BRAM, CARLA, PIETER, config_toml
 
-from support import config_text
+from support import build_settings, config_text, make_settings
 
 # The three configs as they were written by hand before the builder, kept verbatim: what each
 # call site writes now must load to the same Settings.
@@ -243,6 +243,8 @@ def test_the_demo_config_loads_as_the_hand_written_one(tmp_path: Path) -> None:
     assert same(before, loaded(tmp_path / "after.toml", text))
     assert text.startswith("# mailbot demo: a local mail system on loopback;")
     assert '[[staff]]\nname = "Anna de Vries"\n' in text  # as an operator would write it
+    people = [(p.name, p.email) for p in (*before.staff, *before.committee)]
+    assert people == [(a.name, a.email) for a in (ANNA, PIETER, BRAM, CARLA)]  # the demo's own
 
 
 def bench_common() -> Any:
@@ -326,3 +328,20 @@ def test_the_example_keeps_its_keys_in_place_and_adds_sections_in_order() -> Non
     assert config["imap"] == {"host": "imap.example.nl", "security": "none", "port": 993}
     config["staff"][0]["roles"].append("x")  # a copy: the next example is untouched
     assert example_config()["staff"][0]["roles"] == ["contact", "co-owner"]
+
+
+# --- the Settings builder -----------------------------------------------------------------------
+
+
+def test_the_settings_builder_gives_what_the_tests_config_loads(tmp_path: Path) -> None:
+    from_disk = make_settings(tmp_path)
+    built = build_settings(data_dir=from_disk.storage.data_dir)
+    # The warnings are the loader's words about the file (a password written in it), not values.
+    assert built == replace(from_disk, source=built.source, warnings=())
+
+
+def test_the_settings_builder_takes_overrides_per_section() -> None:
+    settings = build_settings(organisation={"language": "en"}, imap={"port": 2143})
+    assert (settings.organisation.language, settings.imap.port) == ("en", 2143)
+    assert settings.organisation.name == build_settings().organisation.name
+    assert build_settings(staff=()).staff == ()

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from mailbot.config.builder import (
+    COMMITTEE,
+    COMPLAINTS,
+    OPERATOR,
+    ORGANISATION,
+    example_config,
+    toml_text,
+)
 from mailbot.demo.mailsystem import Account
 
-ORGANISATION = "Voorbeeld Training & Coaching"
-COMPLAINTS = "klachten@example.nl"
-COMMITTEE = "klachtencommissie@example.nl"
-OPERATOR = "beheer@example.nl"
+HEADER = "mailbot demo: a local mail system on loopback; made and removed by `mailbot demo`."
 
 ANNA = Account("anna@example.nl", "Anna de Vries", "staff: contact person and co-owner")
 PIETER = Account("pieter@example.nl", "Pieter Bakker", "staff: contact person")
@@ -43,57 +47,17 @@ def config_toml(
     *, data_dir: Path, password_file: Path, imap_port: int, smtp_port: int, host: str
 ) -> str:
     """mailbot's config for the demo's mail system: as an operator would write it."""
-    return f"""\
-# mailbot demo: a local mail system on loopback; made and removed by `mailbot demo`.
-
-[organisation]
-name = "{ORGANISATION}"
-language = "nl"
-timezone = "Europe/Amsterdam"
-holiday_country = "NL"
-
-[imap]
-host = "{host}"
-port = {imap_port}
-security = "none"
-username = "{MAILBOT.email}"
-password_file = {json.dumps(str(password_file))}
-poll_seconds = 30
-timeout_seconds = 10
-
-[smtp]
-host = "{host}"
-port = {smtp_port}
-security = "none"
-timeout_seconds = 10
-
-[addresses]
-complaints = "{COMPLAINTS}"
-committee = "{COMMITTEE}"
-operator = "{OPERATOR}"
-
-[[staff]]
-name = "{ANNA.name}"
-email = "{ANNA.email}"
-alias = "anna"
-roles = ["contact", "co-owner"]
-
-[[staff]]
-name = "{PIETER.name}"
-email = "{PIETER.email}"
-alias = "pieter"
-roles = ["contact"]
-
-[[committee]]
-name = "{BRAM.name}"
-email = "{BRAM.email}"
-role = "chair"
-
-[[committee]]
-name = "{CARLA.name}"
-email = "{CARLA.email}"
-role = "member"
-
-[storage]
-data_dir = {json.dumps(str(data_dir))}
-"""
+    config = example_config(
+        organisation={"language": "nl", "timezone": "Europe/Amsterdam", "holiday_country": "NL"},
+        imap={
+            "host": host,
+            "port": imap_port,
+            "username": MAILBOT.email,
+            "password_file": password_file,
+            "poll_seconds": 30,
+            "timeout_seconds": 10,
+        },
+        smtp={"host": host, "port": smtp_port, "timeout_seconds": 10},
+        storage={"data_dir": data_dir},
+    )
+    return toml_text(config, header=HEADER)
