@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from mailbot.model import Case, Deadline, Party
 from mailbot.procedure.digest import people, rows
 
-from support import ANNA, BRAM, PIETER, make_settings
+from support import ANNA, BRAM, PIETER, build_settings
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 3, 18, 8, 30, tzinfo=AMS)
@@ -40,9 +39,9 @@ def ids(found: list[dict]) -> list[str]:
     return [r["id"] for r in found]
 
 
-def test_who_gets_a_digest(tmp_path: Path) -> None:
-    assert people(make_settings(tmp_path)) == [(ANNA, "co-owner"), (PIETER, "contact"),
-                                               (BRAM, "chair")]  # fmt: skip
+def test_who_gets_a_digest() -> None:
+    assert people(build_settings()) == [(ANNA, "co-owner"), (PIETER, "contact"),
+                                        (BRAM, "chair")]  # fmt: skip
 
 
 def test_each_person_sees_their_own_open_cases_and_no_formal_content() -> None:

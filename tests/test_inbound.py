@@ -25,7 +25,7 @@ from mailbot.mail.autoreply import original_message_ids
 from mailbot.model import Case, MessageRecord, Party, SeenRecord
 from mailbot.procedure.commands import Token, parse_command
 
-from support import ANNA, BRAM, CLIENT, COMMITTEE, PIETER, make_settings
+from support import ANNA, BRAM, CLIENT, COMMITTEE, PIETER, build_settings
 
 NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 DATA = Path(__file__).parent / "data"
@@ -81,8 +81,8 @@ def mail(
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> PipelineContext:
-    return PipelineContext(make_settings(tmp_path), Cases({CASE.id: CASE}), NOW)
+def ctx() -> PipelineContext:
+    return PipelineContext(build_settings(), Cases({CASE.id: CASE}), NOW)
 
 
 def run(raw: bytes, ctx: PipelineContext):

@@ -37,7 +37,7 @@ from mailbot.procedure.shared import set_deadline
 from mailbot.procedure.workdays import Calendar
 
 from e2e import Deployment
-from support import BRAM, CLIENT, COMMITTEE, PIETER, make_settings
+from support import BRAM, CLIENT, COMMITTEE, PIETER, build_settings, make_settings
 
 TAG = "[KL-2026-0001]"
 NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)  # a Monday
@@ -304,8 +304,8 @@ def _given(subject: str) -> CommandGiven:
 
 
 @pytest.fixture(scope="module")
-def policy(tmp_path_factory: pytest.TempPathFactory) -> Policy:
-    settings = make_settings(tmp_path_factory.mktemp("cfg"))
+def policy() -> Policy:
+    settings = build_settings()
     return Policy(settings, Calendar.from_settings(settings))
 
 

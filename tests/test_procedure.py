@@ -22,7 +22,7 @@ from mailbot.procedure import (
 from mailbot.procedure.commands import Token, parse_command
 from mailbot.procedure.workdays import Calendar
 
-from support import ANNA, BRAM, CLIENT, PIETER, make_settings
+from support import ANNA, BRAM, CLIENT, PIETER, build_settings
 
 NOW = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)  # a Monday
 STAFF = Actor(PIETER, "Pieter Bakker", frozenset({"staff"}))
@@ -36,8 +36,8 @@ COMPLETE_FORMAL = (
 
 
 @pytest.fixture(scope="module")
-def policy(tmp_path_factory: pytest.TempPathFactory) -> Policy:
-    settings = make_settings(tmp_path_factory.mktemp("cfg"))
+def policy() -> Policy:
+    settings = build_settings()
     return Policy(settings, Calendar.from_settings(settings))
 
 

@@ -41,7 +41,7 @@ from mailbot.report.render_csv import COLUMNS
 from mailbot.report.rows import verdict
 from mailbot.store.store import Store
 
-from support import ANNA, BRAM, CLIENT, PIETER, make_settings
+from support import ANNA, BRAM, CLIENT, PIETER, build_settings
 
 TZ = ZoneInfo("Europe/Amsterdam")
 STAFF = Actor(PIETER, "Pieter Bakker", frozenset({"staff"}))
@@ -259,8 +259,8 @@ PURGED = (
 
 
 @pytest.fixture(scope="module")
-def policy(tmp_path_factory: pytest.TempPathFactory) -> Policy:
-    settings = make_settings(tmp_path_factory.mktemp("cfg"))
+def policy() -> Policy:
+    settings = build_settings()
     return Policy(settings, Calendar.from_settings(settings))
 
 
