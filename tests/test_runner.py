@@ -82,6 +82,27 @@ def test_idle_answers_a_new_mail_without_waiting_for_the_poll(daemon_env, make_m
     assert not thread.is_alive()
 
 
+def test_a_round_keeps_the_days_backup_of_the_store(daemon_env, make_mail) -> None:
+    # The backup is the duties' step after sending; archiving no longer writes it.
+    app = build_app(daemon_env.settings)
+    daemon = Daemon(
+        daemon_env.settings,
+        app.service,
+        OffsetClock(START),
+        lambda: ImapMailbox(daemon_env.settings.imap),
+        app.sender,
+    )
+    daemon_env.deliver(make_mail(subject="Factuur klopt niet", sender=CLIENT))
+    try:
+        with ImapMailbox(daemon_env.settings.imap) as mailbox:
+            now = daemon.cycle(mailbox)
+        backups = app.store.backups()
+        assert [p.name for p in backups] == [f"store-{now:%Y%m%d}.json"]
+        assert CLIENT in backups[0].read_text(encoding="utf-8")  # the new case is in it
+    finally:
+        app.close()
+
+
 def test_a_stopped_daemon_exits_within_seconds(daemon_env) -> None:
     app, daemon, thread = start(daemon_env)
     try:

@@ -195,6 +195,7 @@ def cmd_poll_once(args: argparse.Namespace, settings: Settings, clock: Clock, ou
         with BackgroundFlusher(app.service.outbox, app.sender, now) as flusher:
             report = app.service.poll_once(mailbox, now, after_batch=flusher.kick)
             sent = flusher.finish()
+        app.store.backup(now)
         app.store.archive(now)
         waiting = _waiting(app)
     print(

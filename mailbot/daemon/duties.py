@@ -64,8 +64,8 @@ class Duties:
     ) -> None:
         """Everything due at `now`, in this order: deadline notices, the digest, the yearly
         report, the daily purge, then `send` (the runner's: it keeps the SMTP backoff), then
-        archiving. With no mailbox (IMAP is down) only the deadline notices and the digest,
-        then `send`: the rest waits for a round with the mailbox."""
+        the day's backup and archiving. With no mailbox (IMAP is down) only the deadline
+        notices and the digest, then `send`: the rest waits for a round with the mailbox."""
         self.tick(now)
         self.digest(now)
         if mailbox is not None:
@@ -73,6 +73,7 @@ class Duties:
             self.daily_purge(now, mailbox)
         send(now)
         if mailbox is not None:
+            self.store.backup(now)
             self.store.archive(now)
 
     def tick(self, now: datetime) -> int:

@@ -97,6 +97,7 @@ class Demo:
         service.tick(now)
         service.digest(now)
         sent = service.flush_outbox(self.senders, now)
+        self.app.store.backup(now)
         self.app.store.archive(now)
         self._show()
         if sent.unreachable or sent.deferred or sent.failed:  # never a story with mail missing
