@@ -18,7 +18,7 @@ from mailbot.config.builder import (
     example_config,
     toml_text,
 )
-from mailbot.config.load import load_config, parse_term
+from mailbot.config.load import load_config
 from mailbot.config.settings import (
     DEADLINE_NAMES,
     DEFAULT_TERMS,
@@ -32,6 +32,7 @@ from mailbot.config.settings import (
     StaffMember,
     StorageSettings,
 )
+from mailbot.config.terms import parse_term
 
 __all__ = ["COMMITTEE", "COMPLAINTS", "OPERATOR"]  # the example's addresses, named here too
 
