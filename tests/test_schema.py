@@ -11,6 +11,7 @@ from mailbot.config.schema import REQUIRED, SECTION_KEYS, SECTIONS
 from mailbot.config.settings import DEADLINE_NAMES
 
 PASSWORD = {"password_file", "password_env", "password"}
+SERVER = {"host", "port", "security", "username", *PASSWORD, "timeout_seconds", "auth"}
 # section: (required, written as [[array]], keys)
 FORMAT = {
     "organisation": (
@@ -34,37 +35,10 @@ FORMAT = {
     "imap": (
         True,
         False,
-        {
-            "host",
-            "port",
-            "security",
-            "username",
-            *PASSWORD,
-            "folder",
-            "processed_folder",
-            "quarantine_folder",
-            "idle",
-            "poll_seconds",
-            "batch_size",
-            "timeout_seconds",
-            "auth",
-        },
+        SERVER
+        | {"folder", "processed_folder", "quarantine_folder", "idle", "poll_seconds", "batch_size"},
     ),
-    "smtp": (
-        True,
-        False,
-        {
-            "host",
-            "port",
-            "security",
-            "username",
-            *PASSWORD,
-            "timeout_seconds",
-            "connections",
-            "auth",
-            "max_messages_per_minute",
-        },
-    ),
+    "smtp": (True, False, SERVER | {"connections", "max_messages_per_minute"}),
     "addresses": (True, False, {"complaints", "committee", "operator"}),
     "staff": (True, True, {"name", "email", "alias", "roles"}),
     "committee": (True, True, {"name", "email", "role"}),
