@@ -83,7 +83,7 @@ def workspace(prefix: str = "mailbot-bench-", keep: bool = False) -> Iterator[Pa
 
 
 class ImapServer:
-    """A private Dovecot (tests/dovecot.py) or an embedded pymap (mailbot.devmail)."""
+    """A private Dovecot (tests/dovecot.py) or an embedded pymap (mailbot.demo.devmail)."""
 
     def __init__(self, kind: str) -> None:
         if kind not in ("dovecot", "pymap"):
@@ -334,7 +334,7 @@ def mailbot_command() -> list[str]:
     script = Path(sys.executable).parent / "mailbot"
     if script.exists():
         return [*wrap, str(script)]
-    entry = "import sys; from mailbot.cli import main; sys.exit(main())"
+    entry = "import sys; from mailbot.cli.main import main; sys.exit(main())"
     return [*wrap, sys.executable, "-c", entry]
 
 
@@ -792,6 +792,7 @@ def prefill_store(data_dir: Path, n: int, chunk: int = 5000, seed: int = 7) -> d
         # A running mailbot moves closed cases and old dedupe keys to the cold store as it
         # goes; the prefilled store is put in that state too.
         if hasattr(store, "archive"):
+            store.backup(datetime.now(UTC))  # as the daemon's round does before archiving
             store.archive(datetime.now(UTC))
         commit = time.monotonic() - t
     size = (data_dir / "store.json").stat().st_size if (data_dir / "store.json").exists() else 0

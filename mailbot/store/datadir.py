@@ -14,7 +14,9 @@ from mailbot.store.layout import ATTACHMENT_DIR, COLD_DIR, LOCK_FILE, MAIL_DIR
 
 __all__ = ["release", "take"]
 
-# Every folder a write goes through `atomic_write` or `write_inside` in: their temp files.
+# The temp files of `atomic_write` and `write_inside` in the hot path's folders. A purge's
+# rewritten index (archive/.<log>.<pid>.tmp) and a backup's (backups/.store-*.tmp) are left:
+# harmless, and the next purge or backup writes its own.
 _TEMP_FILES = (
     ".*.tmp",
     f"{MAIL_DIR}/*/.*.tmp",
