@@ -29,6 +29,7 @@ class ExpiringProxy:
         self._listener: socket.socket | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._ending = threading.Condition(self._lock)
         self.sessions = 0  # connections proxied
         self.ended = 0  # sessions ended for an expired token
 
@@ -43,6 +44,12 @@ class ExpiringProxy:
         self._stop.set()
         if self._listener is not None:
             self._listener.close()
+
+    def wait_ended(self, count: int, timeout: float) -> None:
+        """Block until `count` sessions have ended for an expired token, or TimeoutError."""
+        with self._ending:
+            if not self._ending.wait_for(lambda: self.ended >= count, timeout):
+                raise TimeoutError(f"{self.ended} of {count} sessions ended within {timeout} s")
 
     def __enter__(self) -> ExpiringProxy:
         return self.start()
@@ -71,8 +78,9 @@ class ExpiringProxy:
                 if expires is not None and time.time() >= expires:
                     with contextlib.suppress(OSError):
                         client.sendall(BYE)
-                    with self._lock:
+                    with self._ending:
                         self.ended += 1
+                        self._ending.notify_all()
                     return
                 readable, _, _ = select.select([client, server], [], [], _SLICE)
                 for sock in readable:

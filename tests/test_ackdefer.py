@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ import pytest
 from conftest import TestImap
 from test_crash import allow_replies_per_hour, complainant, deliver, mail
 
+from mailbot.demo.devmail import ReceivedMail
 from mailbot.model import Changes, OutboundMail
 from mailbot.store.store import Store
 
@@ -191,34 +193,76 @@ class Acks:
         return count
 
     def wait_for(self, total: int, timeout: float = 60) -> None:
-        """Until the sink has `total` acknowledgements, by counting, not by the clock."""
-        deadline = time.monotonic() + timeout
-        while self._count() < total:
-            if time.monotonic() > deadline:
-                pytest.fail(f"{self._count()} acknowledgements arrived, not {total}")
-            time.sleep(0.05)
+        """Until the sink has `total` different acknowledgements (a mail delivered twice after
+        a SIGKILL counts once), woken by each arrival, not by a timer."""
+        distinct: set[tuple[str, bytes]] = set()
+        scanned = 0
 
-    def _count(self) -> int:
-        messages = list(self.sink.messages)
-        return sum(1 for m in messages for r in m.rcpt_tos if r.startswith("klant-"))
+        def enough(got: list[ReceivedMail]) -> bool:
+            nonlocal scanned
+            distinct.update(_acks(got[scanned:]))  # only what arrived since the last look
+            scanned = len(got)
+            return len(distinct) >= total
+
+        try:
+            self.sink.wait_until(enough, timeout, f"{total} acks")
+        except TimeoutError:
+            pytest.fail(f"{len(distinct)} acknowledgements arrived, not {total}")
 
 
-def _daemon(dep: Deployment, at: datetime, log: Path) -> subprocess.Popen:
-    with log.open("w") as out:
-        return subprocess.Popen(
+def _acks(messages: list[ReceivedMail]) -> set[tuple[str, bytes]]:
+    """(recipient, Message-ID) of each acknowledgement among `messages`."""
+    found = set()
+    for m in messages:
+        message_id = re.search(rb"^Message-ID:\s*(\S+)", m.raw, re.M | re.I)
+        found |= {(r, (message_id and message_id[1]) or b"") for r in m.rcpt_tos}
+    return {(r, i) for r, i in found if r.startswith("klant-")}
+
+
+class _Daemon:
+    """`mailbot run` with its output copied to `log` line by line, so a test can wait for a
+    line on an event instead of reading the file over and over."""
+
+    def __init__(self, dep: Deployment, at: datetime, log: Path) -> None:
+        self.log = log
+        self.proc = subprocess.Popen(
             [sys.executable, "-m", "mailbot", "run", "-c", str(dep.config), "--at", at.isoformat()],
             stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
+        self._lines: list[str] = []
+        self._changed = threading.Condition()
+        self._copier = threading.Thread(target=self._copy, daemon=True)
+        self._copier.start()
 
+    def _copy(self) -> None:
+        assert self.proc.stdout is not None
+        with self.log.open("w") as out:
+            for line in self.proc.stdout:
+                out.write(line)
+                out.flush()
+                with self._changed:
+                    self._lines.append(line)
+                    self._changed.notify_all()
 
-def _wait_for_line(log: Path, pattern: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not re.search(pattern, log.read_text(), re.M):
-        if time.monotonic() > deadline:
-            pytest.fail(f"no {pattern!r} in {log.name}:\n{log.read_text()}")
-        time.sleep(0.05)
+    def wait_for_line(self, pattern: str, timeout: float = 30) -> None:
+        def seen() -> bool:
+            return any(re.search(pattern, line) for line in self._lines)
+
+        with self._changed:
+            if not self._changed.wait_for(seen, timeout):
+                pytest.fail(f"no {pattern!r} in {self.log.name}:\n{''.join(self._lines)}")
+
+    def send_signal(self, signum: int) -> None:
+        self.proc.send_signal(signum)
+
+    def wait(self, timeout: float | None = None) -> int:
+        """The exit code, once the process has ended and its log is written out."""
+        code = self.proc.wait(timeout)
+        self._copier.join(30 if timeout is None else timeout)  # a parse worker may linger
+        return code
 
 
 def _waiting(dep: Deployment) -> list[OutboundMail]:
@@ -276,8 +320,8 @@ def test_a_flood_is_acknowledged_in_full_within_the_hourly_cap(
 
     # 2. kill -9 while acknowledgements are held: the daemon waits for the next turn.
     log = logs / "run-1.log"
-    daemon = _daemon(dep, START + HOUR * 0.75, log)
-    _wait_for_line(log, r"^INFO connected to IMAP")  # up, fetched nothing, waiting
+    daemon = _Daemon(dep, START + HOUR * 0.75, log)
+    daemon.wait_for_line(r"^INFO connected to IMAP")  # up, fetched nothing, waiting
     daemon.send_signal(signal.SIGKILL)
     daemon.wait()
     assert acks.take(START + HOUR * 0.75) == 0
@@ -286,7 +330,7 @@ def test_a_flood_is_acknowledged_in_full_within_the_hourly_cap(
     # 3. The second turn: the daemon sends it and is killed by SIGKILL part-way; `tick`
     # sends the rest of that turn and nothing of the third.
     log = logs / "run-2.log"
-    daemon = _daemon(dep, first, log)
+    daemon = _Daemon(dep, first, log)
     acks.wait_for(TRUSTED + CAP + 30)
     daemon.send_signal(signal.SIGKILL)
     daemon.wait()
@@ -297,7 +341,7 @@ def test_a_flood_is_acknowledged_in_full_within_the_hourly_cap(
 
     # 4. The third turn: a daemon started just before it wakes for it by itself.
     log = logs / "run-3.log"
-    daemon = _daemon(dep, second - timedelta(seconds=2), log)
+    daemon = _Daemon(dep, second - timedelta(seconds=2), log)
     acks.wait_for(TRUSTED + FLOOD)
     daemon.send_signal(signal.SIGTERM)
     assert daemon.wait(timeout=30) == 0

@@ -6,11 +6,13 @@ import smtplib
 import socket
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
+from mailbot.clock import FixedClock
 from mailbot.config.settings import ImapSettings
 from mailbot.demo.devmail import EmbeddedImapServer, ReceivedMail, SmtpSink, free_port
 from mailbot.inbound.imap import ImapMailbox
@@ -224,6 +226,22 @@ def test_smtp_into_pymap_is_a_local_mail_system(pymap_server, make_mail):
     finally:
         client.logout()
     assert [b"Subject: per post" in d[b"BODY[]"] for d in data.values()] == [True]
+
+
+def test_pymap_delivers_at_the_time_of_its_clock(make_mail) -> None:
+    # The demo's mail arrives at the story's moment: a case's term starts at INTERNALDATE.
+    at = datetime(2026, 3, 16, 8, 0, tzinfo=UTC)
+    with EmbeddedImapServer(clock=FixedClock(at)) as server:
+        server.add_user("gert@example.nl", "pw-gert")
+        server.append("gert@example.nl", make_mail(subject="op tijd"))
+        client = _imap_login(server, "gert@example.nl", "pw-gert")
+        try:
+            client.normalise_times = False  # the server's own zone, not the machine's
+            client.select_folder("INBOX", readonly=True)
+            [data] = client.fetch(client.search("ALL"), ["INTERNALDATE"]).values()
+        finally:
+            client.logout()
+    assert data[b"INTERNALDATE"] == at
 
 
 def test_pymap_stop_closes_the_port_and_open_connections():

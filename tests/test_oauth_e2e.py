@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
+from functools import partial
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,8 @@ from tokenserver import (
     with_oauth2,
     write_service_account,
 )
+
+from mailbot.demo.devmail import ReceivedMail
 
 from e2e import AT, Deployment
 from support import ANNA, CLIENT
@@ -278,9 +280,10 @@ def run_through_expiries(dep: Deployment, proxy: ExpiringProxy, smtp: OAuthSmtpS
         for n in range(EXPIRIES + 1):
             sender = f"klant-{n}@example.org"
             dep.deliver(complaint_mail(sender, f"Klacht {n}"))
-            wait_until(lambda s=sender: acks(smtp)[s] >= 1, f"the acknowledgement to {sender}", log)
+            acked = partial(smtp.wait_until, partial(_reached, sender), 20)
+            within(acked, f"the acknowledgement to {sender}", log)
             if n < EXPIRIES:  # this session's token ends; the next mail comes after
-                wait_until(lambda n=n: proxy.ended > n, f"expiry {n + 1}", log)
+                within(partial(proxy.wait_ended, n + 1, 20), f"expiry {n + 1}", log)
     finally:
         daemon.terminate()
         assert daemon.wait(timeout=15) == 0
@@ -291,9 +294,14 @@ def acks(sink: OAuthSmtpSink) -> Counter[str]:
     return Counter(r for m in sink.messages for r in m.rcpt_tos if r.startswith("klant-"))
 
 
-def wait_until(done, what: str, log: Path | None = None, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        if time.monotonic() > deadline:
-            pytest.fail(f"no {what} within {timeout} s\n{log.read_text() if log else ''}")
-        time.sleep(0.05)  # polling for the daemon's work, not for time to pass
+def _reached(address: str, received: list[ReceivedMail]) -> bool:
+    return any(address in m.rcpt_tos for m in received)
+
+
+def within(wait: Callable[[], object], what: str, log: Path) -> None:
+    """`wait` blocks on an event until it happened, or raises TimeoutError: a failure that
+    shows the daemon's log."""
+    try:
+        wait()
+    except TimeoutError:
+        pytest.fail(f"no {what} in time\n{log.read_text()}")

@@ -10,7 +10,6 @@ from argparse import Namespace
 from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -22,6 +21,8 @@ from pymap.imap import IMAPService
 from pymap.parsing.message import AppendMessage
 from pymap.user import Passwords, UserMetadata
 from pysasl.hashing import Cleartext
+
+from mailbot.clock import SYSTEM_CLOCK, Clock
 
 LOOPBACK = "127.0.0.1"
 _T = TypeVar("_T")
@@ -55,9 +56,12 @@ class _Config(DictConfig):
 class EmbeddedImapServer:
     """An in-memory IMAP server (pymap) on loopback, without TLS, on a thread of its own."""
 
-    def __init__(self, host: str = LOOPBACK, port: int | None = None) -> None:
+    def __init__(
+        self, host: str = LOOPBACK, port: int | None = None, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self.host = host
         self.port = port or free_port(host)
+        self.clock = clock  # the arrival time (INTERNALDATE) of what `append` delivers
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stack: AsyncExitStack | None = None
@@ -169,7 +173,7 @@ class EmbeddedImapServer:
         assert self._login is not None
         identity = Identity(username, self._login, None, frozenset())
         async with identity.new_session() as session:
-            message = AppendMessage(raw, datetime.now(UTC), frozenset())
+            message = AppendMessage(raw, self.clock.now(), frozenset())
             await session.append_messages(folder, [message])
 
 
@@ -248,10 +252,19 @@ class SmtpSink:
 
     def wait_for(self, count: int, timeout: float) -> list[ReceivedMail]:
         """Block until at least `count` messages arrived; all of them, or TimeoutError."""
+        return self.wait_until(
+            lambda messages: len(messages) >= count, timeout, f"{count} message(s)"
+        )
+
+    def wait_until(
+        self, done: Callable[[list[ReceivedMail]], bool], timeout: float, what: str = "that"
+    ) -> list[ReceivedMail]:
+        """Block until `done(messages)` holds, woken by each arrival; all messages, or
+        TimeoutError naming `what`."""
         with self._changed:
-            if not self._changed.wait_for(lambda: len(self._messages) >= count, timeout):
+            if not self._changed.wait_for(lambda: done(self._messages), timeout):
                 raise TimeoutError(
-                    f"expected {count} message(s) within {timeout} s, {len(self._messages)} arrived"
+                    f"expected {what} within {timeout} s, {len(self._messages)} arrived"
                 )
             return list(self._messages)
 

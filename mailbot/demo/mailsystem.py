@@ -13,6 +13,7 @@ from email.policy import default
 from email.utils import format_datetime, formataddr, make_msgid
 from types import TracebackType
 
+from mailbot.clock import SYSTEM_CLOCK, Clock
 from mailbot.config.settings import ImapSettings
 from mailbot.demo.devmail import EmbeddedImapServer, ReceivedMail, SmtpSink
 from mailbot.inbound.imap import ImapMailbox
@@ -42,9 +43,10 @@ class MailSystem:
     accounts: list[Account]
     aliases: dict[str, str] = field(default_factory=dict)
     on_delivery: Callable[[ReceivedMail], None] | None = None
+    clock: Clock = SYSTEM_CLOCK  # when delivered mail arrives: the story's time in the demo
 
     def __post_init__(self) -> None:
-        self.imap = EmbeddedImapServer()
+        self.imap = EmbeddedImapServer(clock=self.clock)
         self.smtp = SmtpSink(deliver=self._deliver)
         self._lock = threading.Lock()
         self._by_address = {a.email.lower(): a for a in self.accounts}

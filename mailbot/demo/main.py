@@ -42,10 +42,10 @@ def run(
     try:
         with _quiet_logs(), _terminate_as_interrupt(), ExitStack() as stack:
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mailbot-demo-")))
-            system = stack.enter_context(MailSystem(list(ACCOUNTS), dict(ALIASES)))
+            clock = FixedClock(START)
+            system = stack.enter_context(MailSystem(list(ACCOUNTS), dict(ALIASES), clock=clock))
             settings = _configure(tmp, system)
             app = stack.enter_context(build_app(settings))
-            clock = FixedClock(START)
             narrator = Narrator(out, clock, AMSTERDAM, _label(system))
             _intro(narrator, system, tmp)
             mailbox = stack.enter_context(app.mailbox())
@@ -198,6 +198,7 @@ def _serve(
     until `stop` or Ctrl-C; each mail is shown as it is delivered."""
     live = OffsetClock(clock.now())
     narrator.clock = live
+    system.imap.clock = live
     system.on_delivery = lambda mail: narrator.mails([mail])
     daemon = Daemon(settings, app.service, live, app.mailbox, app.sender)
     thread = threading.Thread(target=daemon.run, name="mailbot-demo", daemon=True)
